@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "mlv",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "mlv", targets: ["mlv"]),
+    .library(name: "MLVCore", targets: ["MLVCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // C libraries: a modulemap and a one-line shim each; exactly one Swift module imports each.
+    .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+    .target(name: "MLVStore", dependencies: ["CZlib", "COpenSSL"]),
+    .target(name: "MLVGit", dependencies: ["CLibGit2", "MLVStore"]),
+    .target(name: "MLVCore", dependencies: ["MLVStore", "MLVGit"]),
+    .executableTarget(
+      name: "mlv",
+      dependencies: ["MLVCore", "MLVStore", "MLVGit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .target(name: "MLVTestSupport", dependencies: ["MLVCore"], path: "Sources/MLVTestSupport"),
+
+    .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"]),
+    .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"]),
+    .testTarget(name: "MLVCoreTests", dependencies: ["MLVCore", "MLVTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["MLVTestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,197 @@
+import MLVGit
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What `fsck` found.
+public struct FsckReport: Sendable {
+  /// Objects read and verified.
+  public var objectsChecked = 0
+  /// Bytes of stored objects read.
+  public var bytesChecked = 0
+  /// Objects whose bytes do not match their name, with the reason.
+  public var corrupt: [(id: ObjectID, reason: String)] = []
+  /// Objects referenced but absent, with who references them.
+  public var missing: [(id: ObjectID, referencedBy: String)] = []
+  /// Pointers that cannot be read, with the reason.
+  public var badPointers: [(path: String, reason: String)] = []
+  /// Whether the store is sound.
+  public var isClean: Bool { corrupt.isEmpty && missing.isEmpty && badPointers.isEmpty }
+}
+
+/// What `gc` removed (or would remove).
+public struct GCReport: Sendable {
+  /// Objects kept because something references them.
+  public var kept = 0
+  /// Objects removed.
+  public var removed: [ObjectID] = []
+  /// Bytes freed.
+  public var bytesFreed = 0
+  /// Leftover temporary files removed.
+  public var temporaryFilesRemoved = 0
+}
+
+/// Where a set of root pointers came from.
+struct Roots {
+  var artifacts: [(artifact: TrackedArtifact, source: String)] = []
+  var badPointers: [(path: String, reason: String)] = []
+}
+
+extension Repository {
+  /// Pointers of the work tree, the index and (when `allCommits`) every commit reachable from any ref.
+  func roots(allCommits: Bool) throws -> Roots {
+    var roots = Roots()
+    func parse(_ bytes: [UInt8], path: String, source: String) {
+      do {
+        roots.artifacts.append((TrackedArtifact(pointerPath: path, pointer: try Pointer.parse(bytes, name: path)), source))
+      } catch let error as UserFacingError {
+        roots.badPointers.append(("\(source):\(path)", error.message))
+      } catch {
+        roots.badPointers.append(("\(source):\(path)", "\(error)"))
+      }
+    }
+    for pointerPath in workTreePointerPaths() {
+      parse((try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll()) ?? [], path: pointerPath, source: "work tree")
+    }
+    var seenBlobs = Set<GitObjectID>()
+    for file in try git.stagedFiles(withSuffix: Pointer.suffix) where seenBlobs.insert(file.blob).inserted {
+      parse(try git.blob(file.blob), path: file.path, source: "index")
+    }
+    let commits = allCommits ? try git.reachableCommits() : (git.headCommit().map { [$0] } ?? [])
+    var visitedTrees = Set<GitObjectID>()
+    for commit in commits {
+      for file in try git.files(at: commit, withSuffix: Pointer.suffix, skippingTrees: &visitedTrees) where seenBlobs.insert(file.blob).inserted {
+        parse(try git.blob(file.blob), path: file.path, source: commit.short)
+      }
+    }
+    return roots
+  }
+
+  /// Paths of every pointer file in the work tree (parsed or not).
+  func workTreePointerPaths() -> [String] {
+    var out: [String] = []
+    func walk(_ dir: String) {
+      let entries = listDirectory(absolute(dir))
+      let names = Set(entries.map(\.name))
+      for e in entries {
+        let path = dir.isEmpty ? e.name : dir + "/" + e.name
+        if e.isDirectory {
+          if e.name == ".git" || e.name == ".mlv" || names.contains(e.name + Pointer.suffix) { continue }
+          walk(path)
+        } else if e.isRegular && e.name.hasSuffix(Pointer.suffix) {
+          out.append(path)
+        }
+      }
+    }
+    walk("")
+    return out
+  }
+
+  /// Every object the roots reach, following manifests. Problems are reported, not thrown.
+  func reachableObjects(_ roots: Roots, missing: inout [(id: ObjectID, referencedBy: String)], unreadable: inout [(id: ObjectID, reason: String)]) -> Set<ObjectID> {
+    var reached = Set<ObjectID>()
+    for (artifact, source) in roots.artifacts {
+      let label = "\(artifact.pointerPath) (\(source))"
+      let id = artifact.pointer.id
+      guard reached.insert(id).inserted else { continue }
+      guard store.contains(id) else {
+        missing.append((id, label))
+        continue
+      }
+      do {
+        switch artifact.pointer.kind {
+        case .blob: break
+        case .chunked:
+          for c in try readFileManifest(id).chunks where reached.insert(c.id).inserted {
+            if !store.contains(c.id) { missing.append((c.id, label)) }
+          }
+        case .directory:
+          for e in try readDirectoryManifest(id).entries where reached.insert(e.id).inserted {
+            guard store.contains(e.id) else {
+              missing.append((e.id, "\(artifact.dataPath)/\(e.path) (\(source))"))
+              continue
+            }
+            if e.type == .chunked {
+              for c in try readFileManifest(e.id).chunks where reached.insert(c.id).inserted {
+                if !store.contains(c.id) { missing.append((c.id, "\(artifact.dataPath)/\(e.path) (\(source))")) }
+              }
+            }
+          }
+        }
+      } catch let error as UserFacingError {
+        unreadable.append((id, error.message))
+      } catch {
+        unreadable.append((id, "\(error)"))
+      }
+    }
+    return reached
+  }
+
+  /// Verifies every object in the store (on all cores) and that every pointer of the work tree,
+  /// the index and every commit reachable from a ref has all its objects.
+  public func fsck() throws -> FsckReport {
+    var report = FsckReport()
+    let ids = try store.allObjects()
+    let store = self.store
+    let results = try FileIngest.parallelMap(ids) { id -> (Int, String?) in
+      let size = store.storedSize(id) ?? 0
+      do {
+        _ = try store.read(id)
+        return (size, nil)
+      } catch let error as StoreError {
+        if case .corrupt(_, let reason) = error { return (size, reason) }
+        return (size, error.message)
+      }
+    }
+    for (id, (size, problem)) in zip(ids, results) {
+      report.objectsChecked += 1
+      report.bytesChecked += size
+      if let problem { report.corrupt.append((id, problem)) }
+    }
+    let roots = try self.roots(allCommits: true)
+    report.badPointers = roots.badPointers
+    var unreadable: [(id: ObjectID, reason: String)] = []
+    _ = reachableObjects(roots, missing: &report.missing, unreadable: &unreadable)
+    let corruptIDs = Set(report.corrupt.map(\.id))
+    for u in unreadable where !corruptIDs.contains(u.id) { report.corrupt.append(u) }
+    report.corrupt.sort { $0.id < $1.id }
+    return report
+  }
+
+  /// Removes objects that no pointer in the work tree, the index or any commit reachable from
+  /// any ref references. Refuses when it cannot see everything that might reference an object
+  /// (a malformed pointer, a missing or damaged manifest) unless `force`.
+  public func gc(dryRun: Bool, force: Bool) throws -> GCReport {
+    try withWriteLock {
+      let roots = try self.roots(allCommits: true)
+      var missing: [(id: ObjectID, referencedBy: String)] = []
+      var unreadable: [(id: ObjectID, reason: String)] = []
+      let reached = reachableObjects(roots, missing: &missing, unreadable: &unreadable)
+      if !force {
+        if let bad = roots.badPointers.first { throw CoreError.malformedPointer(bad.path, reason: bad.reason + " (gc cannot tell what it references; use --force to collect anyway)") }
+        if let u = unreadable.first { throw StoreError.corrupt(u.id, reason: u.reason + " (gc cannot tell what it references; use --force to collect anyway)") }
+      }
+      var report = GCReport()
+      for id in try store.allObjects() {
+        if reached.contains(id) {
+          report.kept += 1
+          continue
+        }
+        report.bytesFreed += store.storedSize(id) ?? 0
+        report.removed.append(id)
+        if !dryRun { try store.remove(id) }
+      }
+      // Temporary files are only written under the lock, which we hold: any left are from a killed process.
+      for e in listDirectory(store.temporaryPath) where e.isRegular {
+        report.temporaryFilesRemoved += 1
+        if !dryRun { unlink(store.temporaryPath + "/" + e.name) }
+      }
+      report.removed.sort()
+      return report
+    }
+  }
+}

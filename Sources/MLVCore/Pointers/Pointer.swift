@@ -1,0 +1,121 @@
+import MLVStore
+
+/// What a tracked path is: one file (stored whole or chunked) or a directory.
+public enum TrackedKind: String, Sendable {
+  /// A file stored as one object.
+  case blob
+  /// A file stored as a chunk manifest.
+  case chunked
+  /// A directory stored as a directory manifest.
+  case directory
+
+  /// Whether the data is a directory.
+  public var isDirectory: Bool { self == .directory }
+}
+
+/// A pointer file (`<name>.mlv`), committed with Git beside the data it names.
+///
+/// ```
+/// # mlv pointer: commit this file with git; the data lives in the mlv store
+/// format: 1
+/// path: train.csv
+/// type: chunked
+/// id: sha256:…
+/// size: 1073741824
+/// chunks: 3402
+/// ```
+/// `chunks` appears for `chunked`, `files` for `directory`. The text is canonical: this key
+/// order, one space after the colon, a final newline. Readers reject unknown keys.
+public struct Pointer: Sendable, Equatable {
+  /// The pointer format this code writes.
+  public static let format = 1
+  /// The suffix of pointer files.
+  public static let suffix = ".mlv"
+  static let header = "# mlv pointer: commit this file with git; the data lives in the mlv store"
+
+  /// The data's path relative to the pointer's directory (normally the pointer's name without `.mlv`).
+  public let path: String
+  /// How the data is stored.
+  public let kind: TrackedKind
+  /// The root object: blob, file manifest or directory manifest.
+  public let id: ObjectID
+  /// Total bytes of data.
+  public let size: Int
+  /// Chunks of a chunked file, files of a directory, 1 for a blob.
+  public let count: Int
+
+  /// A pointer.
+  public init(path: String, kind: TrackedKind, id: ObjectID, size: Int, count: Int) {
+    self.path = path
+    self.kind = kind
+    self.id = id
+    self.size = size
+    self.count = count
+  }
+
+  /// The canonical text.
+  public func text() -> String {
+    var out = "\(Self.header)\nformat: \(Self.format)\npath: \(path)\ntype: \(kind.rawValue)\nid: \(id)\nsize: \(size)\n"
+    switch kind {
+    case .blob: break
+    case .chunked: out += "chunks: \(count)\n"
+    case .directory: out += "files: \(count)\n"
+    }
+    return out
+  }
+
+  /// Parses pointer text; `name` is the pointer's path, for messages.
+  public static func parse(_ bytes: [UInt8], name: String) throws -> Pointer {
+    func bad(_ reason: String) -> CoreError { .malformedPointer(name, reason: reason) }
+    guard bytes.count < 64 << 10, let text = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) else {
+      throw bad("not a small UTF-8 text file")
+    }
+    var fields: [String: String] = [:]
+    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+      if line.hasPrefix("#") { continue }
+      guard let colon = line.firstIndex(of: ":") else { throw bad("line '\(line)' is not 'key: value'") }
+      let key = String(line[..<colon])
+      var value = line[line.index(after: colon)...]
+      if value.hasPrefix(" ") { value = value.dropFirst() }
+      guard ["format", "path", "type", "id", "size", "chunks", "files"].contains(key) else { throw bad("unknown key '\(key)'") }
+      guard fields[key] == nil else { throw bad("key '\(key)' appears twice") }
+      fields[key] = String(value)
+    }
+    guard let format = fields["format"].flatMap({ Int($0) }) else { throw bad("'format' is missing") }
+    guard format == Self.format else { throw bad("unsupported format \(format)") }
+    guard let path = fields["path"] else { throw bad("'path' is missing") }
+    guard isSafeRelativePath(path) else { throw bad("path '\(path)' must be relative and must not contain '..'") }
+    guard let kind = fields["type"].flatMap({ TrackedKind(rawValue: $0) }) else { throw bad("'type' must be blob, chunked or directory") }
+    guard let id = fields["id"].flatMap({ ObjectID($0) }) else { throw bad("'id' is not a sha256 object id") }
+    guard let size = fields["size"].flatMap({ Int($0) }), size >= 0 else { throw bad("'size' is not a number") }
+    let count: Int
+    switch kind {
+    case .blob: count = 1
+    case .chunked:
+      guard let n = fields["chunks"].flatMap({ Int($0) }), n > 0 else { throw bad("'chunks' is missing") }
+      count = n
+    case .directory:
+      guard let n = fields["files"].flatMap({ Int($0) }), n >= 0 else { throw bad("'files' is missing") }
+      count = n
+    }
+    return Pointer(path: path, kind: kind, id: id, size: size, count: count)
+  }
+}
+
+/// A pointer together with where it was found.
+public struct TrackedArtifact: Sendable {
+  /// The pointer file's path from the repository root.
+  public let pointerPath: String
+  /// The data's path from the repository root.
+  public let dataPath: String
+  /// The parsed pointer.
+  public let pointer: Pointer
+
+  /// Joins the pointer's directory with its `path`.
+  public init(pointerPath: String, pointer: Pointer) {
+    self.pointerPath = pointerPath
+    self.pointer = pointer
+    let dir = parentDirectory(pointerPath)
+    dataPath = dir.isEmpty ? pointer.path : dir + "/" + pointer.path
+  }
+}

@@ -1,0 +1,64 @@
+import MLVStore
+
+/// Failures of repository-level commands that the user can fix.
+public enum CoreError: UserFacingError, Equatable {
+  /// `.mlv` does not exist in the work tree.
+  case notInitialised(root: String)
+  /// The repository's format is newer than this mlv.
+  case unsupportedFormat(found: Int, supported: Int)
+  /// A path that resolves outside the work tree.
+  case outsideRepository(String)
+  /// A path that does not exist.
+  case pathNotFound(String)
+  /// A path mlv will not track (inside `.git` or `.mlv`, a pointer file, a special file).
+  case cannotTrack(String, reason: String)
+  /// A pointer file that cannot be parsed or names an unsafe path.
+  case malformedPointer(String, reason: String)
+  /// A path that no pointer tracks.
+  case notTracked(String)
+  /// Checkout would destroy local changes that exist nowhere else.
+  case wouldOverwrite([String])
+  /// A configuration key or value mlv does not know.
+  case badConfig(String)
+  /// The configuration file cannot be parsed.
+  case malformedConfig(String, reason: String)
+
+  public var message: String {
+    switch self {
+    case .notInitialised(let root): return "mlv is not initialised in '\(root)'"
+    case .unsupportedFormat(let found, let supported):
+      return "repository format \(found) is newer than this mlv supports (\(supported))"
+    case .outsideRepository(let path): return "'\(path)' is outside the repository"
+    case .pathNotFound(let path): return "'\(path)' does not exist"
+    case .cannotTrack(let path, let reason): return "cannot track '\(path)': \(reason)"
+    case .malformedPointer(let path, let reason): return "malformed pointer '\(path)': \(reason)"
+    case .notTracked(let path): return "'\(path)' is not tracked by mlv"
+    case .wouldOverwrite(let paths):
+      let shown = paths.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+      return "local changes to \(shown)\(paths.count > 5 ? " and \(paths.count - 5) more" : "") would be overwritten by checkout"
+    case .badConfig(let what): return "unknown configuration \(what)"
+    case .malformedConfig(let path, let reason): return "malformed config '\(path)': \(reason)"
+    }
+  }
+
+  public var hint: String? {
+    switch self {
+    case .notInitialised: return "run 'mlv init' in the repository first"
+    case .unsupportedFormat: return "upgrade mlv"
+    case .wouldOverwrite: return "run 'mlv add' to keep them, or 'mlv checkout --force' to discard them"
+    case .notTracked: return "run 'mlv ls' to see what is tracked"
+    case .malformedPointer: return "restore it with 'git checkout -- <pointer>' or re-add the data"
+    default: return nil
+    }
+  }
+
+  public var exitStatus: ExitStatus {
+    switch self {
+    case .notInitialised: return .notARepository
+    case .unsupportedFormat: return .notARepository
+    case .wouldOverwrite: return .wouldOverwrite
+    case .badConfig, .malformedConfig: return .invalidInput
+    default: return .invalidInput
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What `add` did for one path.
+public struct AddResult: Sendable {
+  /// The data's path from the root.
+  public let path: String
+  /// The pointer written.
+  public let pointerPath: String
+  /// The new pointer.
+  public let pointer: Pointer
+  /// Whether the pointer changed (false when the data was already tracked as it is).
+  public let changed: Bool
+}
+
+extension Repository {
+  /// Stores files and directories and writes their pointers and `.gitignore` entries.
+  ///
+  /// Every path is checked before anything is stored, so a bad path fails the whole command early.
+  public func add(_ userPaths: [String], cwd: String) throws -> [AddResult] {
+    let paths = try userPaths.map { userPath -> String in
+      var path = try repositoryPath(userPath, cwd: cwd)
+      if path.hasSuffix(Pointer.suffix), fileStatus(absolute(path)).map({ $0.st_mode & S_IFMT == S_IFREG }) == true,
+        fileStatus(absolute(String(path.dropLast(Pointer.suffix.count)))) != nil
+      {
+        path = String(path.dropLast(Pointer.suffix.count))
+      }
+      try checkTrackable(path, userPath: userPath)
+      return path
+    }
+    return try withWriteLock {
+      var cache = loadStatCache()
+      defer { saveStatCache(cache) }
+      var results: [AddResult] = []
+      for path in paths {
+        results.append(try addOne(path, cache: &cache))
+      }
+      return results
+    }
+  }
+
+  private func checkTrackable(_ path: String, userPath: String) throws {
+    guard !path.isEmpty else { throw CoreError.cannotTrack(userPath, reason: "it is the repository root") }
+    let components = path.split(separator: "/")
+    if components.contains(".git") || components.contains(".mlv") {
+      throw CoreError.cannotTrack(path, reason: "it is inside '.git' or '.mlv'")
+    }
+    guard let st = fileStatus(absolute(path)) else { throw CoreError.pathNotFound(userPath) }
+    let type = st.st_mode & S_IFMT
+    guard type == S_IFREG || type == S_IFDIR else { throw CoreError.cannotTrack(path, reason: "not a regular file or directory") }
+    if path.hasSuffix(Pointer.suffix) { throw CoreError.cannotTrack(path, reason: "it is an mlv pointer file") }
+    // Inside a tracked directory? Its parent chain must hold no pointer.
+    var parent = parentDirectory(path)
+    while !parent.isEmpty {
+      if fileStatus(absolute(parent + Pointer.suffix)) != nil {
+        throw CoreError.cannotTrack(path, reason: "it is inside the tracked directory '\(parent)'")
+      }
+      parent = parentDirectory(parent)
+    }
+    if path.utf8.contains(10) || path.utf8.contains(13) { throw CoreError.cannotTrack(path, reason: "its name contains a line break") }
+  }
+
+  private func addOne(_ path: String, cache: inout StatCache) throws -> AddResult {
+    guard let st = fileStatus(absolute(path)) else { throw CoreError.pathNotFound(path) }
+    let content: ScannedContent
+    if st.st_mode & S_IFMT == S_IFDIR {
+      content = try scanDirectory(path, cache: &cache, store: store, warn: true)
+    } else {
+      let f = try scanFile(path, status: st, cache: &cache, store: store)
+      content = ScannedContent(kind: f.layout == .chunked ? .chunked : .blob, id: f.id, size: f.size, count: f.chunkCount, manifest: nil)
+    }
+    let pointer = Pointer(path: lastComponent(path), kind: content.kind, id: content.id, size: content.size, count: content.count)
+    let pointerPath = path + Pointer.suffix
+    let text = Array(pointer.text().utf8)
+    let existing = try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll()
+    let changed = existing != text
+    if changed { try writeFileAtomically(absolute(pointerPath), text, durable: config.fsync) }
+    try ignoreInGit(path)
+    return AddResult(path: path, pointerPath: pointerPath, pointer: pointer, changed: changed)
+  }
+
+  /// Adds `/<name>` to the `.gitignore` beside `path`, once.
+  func ignoreInGit(_ path: String) throws {
+    let dir = parentDirectory(path)
+    let file = absolute(dir.isEmpty ? ".gitignore" : dir + "/.gitignore")
+    let line = "/" + lastComponent(path)
+    var text = (try? FileHandle(path: file, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    if text.split(separator: "\n").contains(where: { $0.trimmingWhitespace() == line }) { return }
+    if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+    text += line + "\n"
+    try writeFileAtomically(file, Array(text.utf8), durable: config.fsync)
+  }
+}

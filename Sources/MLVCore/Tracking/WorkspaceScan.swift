@@ -1,0 +1,129 @@
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The content of a tracked path as it is in the work tree.
+struct ScannedContent {
+  let kind: TrackedKind
+  let id: ObjectID
+  let size: Int
+  let count: Int
+  /// For a directory, its manifest.
+  let manifest: DirectoryManifest?
+}
+
+/// A regular file found under a directory being scanned.
+struct FoundFile: Sendable {
+  /// Path relative to the scanned directory.
+  let relative: String
+  let status: stat
+}
+
+extension Repository {
+  /// Lists the regular files under `dir` (absolute), recursively. Symbolic links and special
+  /// files are reported in `skipped`; pointer files inside make it an error (nested tracking).
+  func listFiles(under dir: String, displayPath: String) throws -> (files: [FoundFile], skipped: [String]) {
+    var files: [FoundFile] = []
+    var skipped: [String] = []
+    func walk(_ relative: String) throws {
+      let absoluteDir = relative.isEmpty ? dir : dir + "/" + relative
+      for entry in listDirectory(absoluteDir) {
+        let rel = relative.isEmpty ? entry.name : relative + "/" + entry.name
+        if entry.isDirectory {
+          if entry.name == ".git" || entry.name == ".mlv" {
+            throw CoreError.cannotTrack(displayPath, reason: "it contains '\(rel)'")
+          }
+          try walk(rel)
+        } else if entry.isRegular {
+          if entry.name.hasSuffix(Pointer.suffix) {
+            throw CoreError.cannotTrack(displayPath, reason: "it contains the mlv pointer '\(rel)'")
+          }
+          guard let st = fileStatus(dir + "/" + rel) else { continue }
+          files.append(FoundFile(relative: rel, status: st))
+        } else {
+          skipped.append(rel)
+        }
+      }
+    }
+    try walk("")
+    return (files, skipped)
+  }
+
+  /// Reads a file's content id — from the stat cache when its status is unchanged, else by
+  /// hashing it (and storing it when `store` is given). Records the result in the cache.
+  func scanFile(_ path: String, status st: stat, cache: inout StatCache, store: LocalStore?) throws -> IngestedFile {
+    if let hit = cache.lookup(path, st), store == nil || store!.contains(hit.id) {
+      return IngestedFile(id: hit.id, layout: hit.kind == .chunked ? .chunked : .blob, size: Int(hit.size), chunkCount: Int(hit.count))
+    }
+    let result = try FileIngest.ingest(path: absolute(path), store: store)
+    if let after = fileStatus(absolute(path)), StatEntry(after, kind: .blob, count: 0, id: result.id).matches(st) {
+      cache.record(path, StatEntry(st, kind: result.layout == .chunked ? .chunked : .blob, count: result.chunkCount, id: result.id))
+    }
+    return result
+  }
+
+  /// Reads a directory's content: every file through the cache or hashed on all cores, then its
+  /// manifest (written to `store` when given).
+  func scanDirectory(_ path: String, cache: inout StatCache, store: LocalStore?, warn: Bool) throws -> ScannedContent {
+    let (files, skipped) = try listFiles(under: absolute(path), displayPath: path)
+    if warn {
+      for s in skipped.prefix(5) { writeDiagnostic("warning: skipping '\(path)/\(s)': not a regular file") }
+      if skipped.count > 5 { writeDiagnostic("warning: skipping \(skipped.count - 5) more special files") }
+    }
+    var entries: [DirectoryEntry?] = Array(repeating: nil, count: files.count)
+    var misses: [Int] = []
+    for (i, f) in files.enumerated() {
+      let key = path + "/" + f.relative
+      if let hit = cache.lookup(key, f.status), store == nil || store!.contains(hit.id) {
+        entries[i] = DirectoryEntry(
+          path: f.relative, id: hit.id, type: hit.kind == .chunked ? .chunked : .blob, size: Int(hit.size), executable: hit.executable)
+      } else {
+        misses.append(i)
+      }
+    }
+    let root = absolute(path)
+    let ingested = try FileIngest.parallelMap(misses) { i in
+      try FileIngest.ingest(path: root + "/" + files[i].relative, store: store)
+    }
+    for (k, i) in misses.enumerated() {
+      let f = files[i]
+      let r = ingested[k]
+      let executable = f.status.st_mode & 0o111 != 0
+      entries[i] = DirectoryEntry(path: f.relative, id: r.id, type: r.layout, size: r.size, executable: executable)
+      cache.record(path + "/" + f.relative, StatEntry(f.status, kind: r.layout == .chunked ? .chunked : .blob, count: r.chunkCount, id: r.id))
+    }
+    let manifest = try DirectoryManifest(entries: entries.map { $0! })
+    let bytes = manifest.encoded()
+    let id = SHA256.hash(bytes)
+    if let store { try bytes.withUnsafeBytes { _ = try store.write($0, id: id, role: .metadata) } }
+    cache.record(path, StatEntry(directory: id, files: files.count))
+    return ScannedContent(kind: .directory, id: id, size: manifest.size, count: files.count, manifest: manifest)
+  }
+
+  /// Whether a tracked directory is exactly as the cache last saw it as `id`: same files, same
+  /// status. Costs one `lstat` per file and no reads.
+  func directoryUnchanged(_ path: String, id: ObjectID, cache: StatCache) -> Bool {
+    guard let record = cache.directoryRecord(path), record.id == id,
+      let (files, _) = try? listFiles(under: absolute(path), displayPath: path), files.count == Int(record.count)
+    else { return false }
+    for f in files { guard cache.lookup(path + "/" + f.relative, f.status) != nil else { return false } }
+    return true
+  }
+
+  /// The workspace content of `path` (nil when absent), without writing to the store.
+  func currentContent(_ path: String, cache: inout StatCache) throws -> ScannedContent? {
+    guard let st = fileStatus(absolute(path)) else { return nil }
+    switch st.st_mode & S_IFMT {
+    case S_IFDIR: return try scanDirectory(path, cache: &cache, store: nil, warn: false)
+    case S_IFREG:
+      let f = try scanFile(path, status: st, cache: &cache, store: nil)
+      return ScannedContent(kind: f.layout == .chunked ? .chunked : .blob, id: f.id, size: f.size, count: f.chunkCount, manifest: nil)
+    default:
+      throw CoreError.cannotTrack(path, reason: "not a regular file or directory")
+    }
+  }
+}

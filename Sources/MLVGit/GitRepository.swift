@@ -1,0 +1,287 @@
+// MLVGit: the only module that talks to libgit2. It answers the questions mlv asks of Git —
+// where the work tree is, what a revision names, which pointer files a commit or the index
+// holds, and the history of a path — without ever moving HEAD or writing the user's index.
+
+internal import CLibGit2
+import MLVStore
+
+/// Failures reading the Git repository.
+public enum GitError: UserFacingError, Equatable {
+  /// No Git repository contains the path.
+  case notARepository(String)
+  /// The repository has no work tree.
+  case bareRepository(String)
+  /// A revision that names no commit.
+  case unknownRevision(String)
+  /// Any other libgit2 failure, with libgit2's own message.
+  case library(operation: String, message: String)
+
+  public var message: String {
+    switch self {
+    case .notARepository(let path): return "not a git repository (or any parent up to /): '\(path)'"
+    case .bareRepository(let path): return "'\(path)' is a bare git repository; mlv needs a work tree"
+    case .unknownRevision(let rev): return "unknown revision '\(rev)'"
+    case .library(let operation, let message): return "git: cannot \(operation): \(message)"
+    }
+  }
+
+  public var hint: String? {
+    switch self {
+    case .notARepository: return "run 'git init' first, or change into a git work tree"
+    case .unknownRevision: return "name a commit, branch or tag, e.g. 'HEAD~1' or 'main'"
+    default: return nil
+    }
+  }
+
+  public var exitStatus: ExitStatus {
+    switch self {
+    case .notARepository, .bareRepository: return .notARepository
+    case .unknownRevision: return .invalidInput
+    case .library: return .internalError
+    }
+  }
+}
+
+/// A Git object id (SHA-1 hex, as libgit2 1.5 knows them).
+public struct GitObjectID: Hashable, Sendable, CustomStringConvertible {
+  /// 40 lower-case hex digits.
+  public let hex: String
+  public var description: String { hex }
+  /// The first 10 digits.
+  public var short: String { String(hex.prefix(10)) }
+
+  init(_ oid: UnsafePointer<git_oid>) { hex = String(cString: git_oid_tostr_s(oid)) }
+
+  var raw: git_oid {
+    var oid = git_oid()
+    _ = git_oid_fromstr(&oid, hex)
+    return oid
+  }
+}
+
+/// A file found in a tree or the index: its path from the work-tree root and its blob.
+public struct GitFile: Hashable, Sendable {
+  /// The path, `/`-separated, relative to the repository root.
+  public let path: String
+  /// The blob holding its content.
+  public let blob: GitObjectID
+}
+
+/// What `log` shows of a commit.
+public struct GitCommitInfo: Sendable {
+  /// The commit.
+  public let id: GitObjectID
+  /// Seconds since 1970 (the committer time).
+  public let time: Int64
+  /// The author's name.
+  public let author: String
+  /// The author's email.
+  public let email: String
+  /// The first line of the message.
+  public let summary: String
+  /// The parents, first parent first.
+  public let parents: [GitObjectID]
+}
+
+/// An open Git repository. Not thread-safe: use one per thread.
+public final class GitRepository {
+  private let repo: OpaquePointer
+  /// The work tree's root, ending without a slash.
+  public let workTree: String
+
+  private static let initialised: Bool = { git_libgit2_init() > 0 }()
+
+  /// Finds the repository containing `path` (like `git rev-parse --show-toplevel`).
+  public init(discoveringFrom path: String) throws {
+    _ = Self.initialised
+    var handle: OpaquePointer?
+    let code = git_repository_open_ext(&handle, path, 0, nil)
+    guard code == 0, let handle else {
+      if code == GIT_ENOTFOUND.rawValue { throw GitError.notARepository(path) }
+      throw Self.error("open repository at '\(path)'")
+    }
+    repo = handle
+    guard let dir = git_repository_workdir(handle) else {
+      git_repository_free(handle)
+      throw GitError.bareRepository(path)
+    }
+    var root = String(cString: dir)
+    while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+    workTree = root
+  }
+
+  deinit { git_repository_free(repo) }
+
+  /// Reads libgit2's last error now (it is per thread and overwritten by the next call).
+  static func error(_ operation: String) -> GitError {
+    let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "unknown error"
+    return .library(operation: operation, message: message)
+  }
+
+  private func check(_ code: Int32, _ operation: @autoclosure () -> String) throws {
+    if code < 0 { throw Self.error(operation()) }
+  }
+
+  /// The commit a revision names (`HEAD`, `main~2`, a tag, an abbreviated id).
+  public func resolveCommit(_ revision: String) throws -> GitObjectID {
+    var object: OpaquePointer?
+    guard git_revparse_single(&object, repo, revision) == 0, let object else { throw GitError.unknownRevision(revision) }
+    defer { git_object_free(object) }
+    var commit: OpaquePointer?
+    guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0, let commit else { throw GitError.unknownRevision(revision) }
+    defer { git_object_free(commit) }
+    return GitObjectID(git_object_id(commit))
+  }
+
+  /// HEAD's commit, or nil on an unborn branch.
+  public func headCommit() -> GitObjectID? { try? resolveCommit("HEAD") }
+
+  /// The commit's metadata.
+  public func commitInfo(_ id: GitObjectID) throws -> GitCommitInfo {
+    var oid = id.raw
+    var commit: OpaquePointer?
+    try check(git_commit_lookup(&commit, repo, &oid), "read commit \(id)")
+    defer { git_commit_free(commit) }
+    let author = git_commit_author(commit)!.pointee
+    var parents: [GitObjectID] = []
+    for i in 0..<git_commit_parentcount(commit) { parents.append(GitObjectID(git_commit_parent_id(commit, i))) }
+    return GitCommitInfo(
+      id: id, time: Int64(git_commit_time(commit)), author: String(cString: author.name),
+      email: String(cString: author.email), summary: git_commit_summary(commit).map { String(cString: $0) } ?? "",
+      parents: parents)
+  }
+
+  private func tree(ofCommit id: GitObjectID) throws -> OpaquePointer {
+    var oid = id.raw
+    var commit: OpaquePointer?
+    try check(git_commit_lookup(&commit, repo, &oid), "read commit \(id)")
+    defer { git_commit_free(commit) }
+    var tree: OpaquePointer?
+    try check(git_commit_tree(&tree, commit), "read the tree of \(id)")
+    return tree!
+  }
+
+  /// Every file in the commit's tree whose name ends with `suffix`.
+  public func files(at commit: GitObjectID, withSuffix suffix: String) throws -> [GitFile] {
+    var visited = Set<GitObjectID>()
+    return try files(at: commit, withSuffix: suffix, skippingTrees: &visited)
+  }
+
+  /// Like `files(at:withSuffix:)`, skipping (and recording) trees already in `visited`, so a walk
+  /// over many commits reads each distinct subtree once.
+  public func files(at commit: GitObjectID, withSuffix suffix: String, skippingTrees visited: inout Set<GitObjectID>) throws -> [GitFile] {
+    let root = try tree(ofCommit: commit)
+    defer { git_tree_free(root) }
+    var out: [GitFile] = []
+    try collect(root, prefix: "", suffix: suffix, visited: &visited, into: &out)
+    return out
+  }
+
+  private func collect(_ tree: OpaquePointer, prefix: String, suffix: String, visited: inout Set<GitObjectID>, into out: inout [GitFile]) throws {
+    guard visited.insert(GitObjectID(git_tree_id(tree))).inserted else { return }
+    for i in 0..<git_tree_entrycount(tree) {
+      let entry = git_tree_entry_byindex(tree, i)
+      let name = String(cString: git_tree_entry_name(entry))
+      let type = git_tree_entry_type(entry)
+      if type == GIT_OBJECT_TREE {
+        var sub: OpaquePointer?
+        try check(git_tree_lookup(&sub, repo, git_tree_entry_id(entry)), "read tree '\(prefix)\(name)'")
+        defer { git_tree_free(sub) }
+        try collect(sub!, prefix: prefix + name + "/", suffix: suffix, visited: &visited, into: &out)
+      } else if type == GIT_OBJECT_BLOB && name.hasSuffix(suffix) {
+        out.append(GitFile(path: prefix + name, blob: GitObjectID(git_tree_entry_id(entry))))
+      }
+    }
+  }
+
+  /// The blob at `path` in the commit, or nil when the commit has no such file.
+  public func file(at commit: GitObjectID, path: String) throws -> GitObjectID? {
+    let root = try tree(ofCommit: commit)
+    defer { git_tree_free(root) }
+    var entry: OpaquePointer?
+    let code = git_tree_entry_bypath(&entry, root, path)
+    if code == GIT_ENOTFOUND.rawValue { return nil }
+    try check(code, "look up '\(path)' in \(commit)")
+    defer { git_tree_entry_free(entry) }
+    guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+    return GitObjectID(git_tree_entry_id(entry))
+  }
+
+  /// The content of a blob.
+  public func blob(_ id: GitObjectID) throws -> [UInt8] {
+    var oid = id.raw
+    var blob: OpaquePointer?
+    try check(git_blob_lookup(&blob, repo, &oid), "read blob \(id)")
+    defer { git_blob_free(blob) }
+    let size = Int(git_blob_rawsize(blob))
+    guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+    return Array(UnsafeRawBufferPointer(start: raw, count: size))
+  }
+
+  /// Files staged in the index whose name ends with `suffix` (read only; the index is not written).
+  public func stagedFiles(withSuffix suffix: String) throws -> [GitFile] {
+    var index: OpaquePointer?
+    try check(git_repository_index(&index, repo), "read the index")
+    defer { git_index_free(index) }
+    var out: [GitFile] = []
+    for i in 0..<git_index_entrycount(index) {
+      guard let entry = git_index_get_byindex(index, i) else { continue }
+      let path = String(cString: entry.pointee.path)
+      if path.hasSuffix(suffix) {
+        let oid = withUnsafePointer(to: entry.pointee.id) { GitObjectID($0) }
+        out.append(GitFile(path: path, blob: oid))
+      }
+    }
+    return out
+  }
+
+  /// Commits reachable from HEAD, newest first (time order, parents after children).
+  public func history(from start: GitObjectID) throws -> [GitObjectID] {
+    try walk(starts: [start])
+  }
+
+  /// Every commit reachable from any ref (branches, tags, `refs/mlv/*`, …) or from HEAD.
+  public func reachableCommits() throws -> [GitObjectID] {
+    var names = git_strarray()
+    try check(git_reference_list(&names, repo), "list references")
+    defer { git_strarray_dispose(&names) }
+    var starts: [GitObjectID] = []
+    for i in 0..<names.count {
+      let name = String(cString: names.strings[i]!)
+      if let commit = try? resolveCommit(name) { starts.append(commit) }
+    }
+    if let head = headCommit() { starts.append(head) }
+    return try walk(starts: starts)
+  }
+
+  private func walk(starts: [GitObjectID]) throws -> [GitObjectID] {
+    guard !starts.isEmpty else { return [] }
+    var walker: OpaquePointer?
+    try check(git_revwalk_new(&walker, repo), "walk history")
+    defer { git_revwalk_free(walker) }
+    try check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue), "sort history")
+    for start in starts {
+      var oid = start.raw
+      try check(git_revwalk_push(walker, &oid), "walk from \(start)")
+    }
+    var out: [GitObjectID] = []
+    var oid = git_oid()
+    while true {
+      let code = git_revwalk_next(&oid, walker)
+      if code == GIT_ITEROVER.rawValue { break }
+      try check(code, "walk history")
+      out.append(withUnsafePointer(to: oid) { GitObjectID($0) })
+    }
+    return out
+  }
+
+  /// A configuration value (e.g. `core.hooksPath`), or nil when unset.
+  public func configValue(_ key: String) -> String? {
+    var config: OpaquePointer?
+    guard git_repository_config_snapshot(&config, repo) == 0 else { return nil }
+    defer { git_config_free(config) }
+    var value: UnsafePointer<CChar>?
+    guard git_config_get_string(&value, config, key) == 0, let value else { return nil }
+    return String(cString: value)
+  }
+}

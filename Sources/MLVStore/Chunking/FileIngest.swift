@@ -1,0 +1,187 @@
+import Dispatch
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The result of reading one file into the store (or only hashing it).
+public struct IngestedFile: Sendable, Equatable {
+  /// The file's object: the blob, or the file manifest.
+  public let id: ObjectID
+  /// How it is stored.
+  public let layout: FileLayout
+  /// Its length in bytes.
+  public let size: Int
+  /// How many chunks (1 for a blob).
+  public let chunkCount: Int
+
+  /// A result.
+  public init(id: ObjectID, layout: FileLayout, size: Int, chunkCount: Int) {
+    self.id = id
+    self.layout = layout
+    self.size = size
+    self.chunkCount = chunkCount
+  }
+}
+
+/// Reads files, cuts them into chunks, hashes them and writes what the store lacks.
+///
+/// Files up to `Chunker.maximumSize` are one blob. Larger files are memory-mapped and handled a
+/// window at a time (so memory stays bounded); inside a window both halves are chunked and
+/// hashed on separate cores and the seam is stitched exactly (see `Chunker`), then the new
+/// chunks are written by both cores. Pages already processed are dropped from the mapping.
+public enum FileIngest {
+  /// Bytes processed per window of a large file.
+  public static let windowSize = 64 << 20
+  /// How many threads to use.
+  public static let workerCount = max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+  /// Reads `path` and stores its content in `store`; with no store, only computes the id.
+  public static func ingest(path: String, store: (any ObjectStore)?) throws -> IngestedFile {
+    let file = try FileHandle(path: path, flags: O_RDONLY)
+    let size = Int(try file.status().st_size)
+    if size <= Chunker.maximumSize {
+      var buffer = [UInt8](repeating: 0, count: size)
+      let n = try buffer.withUnsafeMutableBytes { (buf) throws -> Int in try file.read(into: buf, at: 0) }
+      guard n == size else { throw StoreError.io(path: path, operation: "read", code: EIO) }
+      let id = SHA256.hash(buffer)
+      if let store {
+        try buffer.withUnsafeBytes { buf in _ = try store.write(buf, id: id, role: .data) }
+      }
+      return IngestedFile(id: id, layout: .blob, size: size, chunkCount: 1)
+    }
+    let chunks = try chunkMapped(file: file, size: size, store: store)
+    let manifest = FileManifest(chunks: chunks)
+    let bytes = manifest.encoded()
+    let id = SHA256.hash(bytes)
+    if let store {
+      try bytes.withUnsafeBytes { buf in _ = try store.write(buf, id: id, role: .metadata) }
+    }
+    return IngestedFile(id: id, layout: .chunked, size: size, chunkCount: chunks.count)
+  }
+
+  /// A chunk found by a scan: where it ends and what it hashes to.
+  struct Found {
+    let end: Int
+    let id: ObjectID
+  }
+
+  static func chunkMapped(file: FileHandle, size: Int, store: (any ObjectStore)?) throws -> [ChunkReference] {
+    guard let mapping = mmap(nil, size, PROT_READ, MAP_SHARED, file.fd, 0), mapping != MAP_FAILED else {
+      throw systemError(errno, path: file.path, operation: "map")
+    }
+    defer { munmap(mapping, size) }
+    let base = UnsafePointer<UInt8>(mapping.assumingMemoryBound(to: UInt8.self))
+    let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    var result: [ChunkReference] = []
+    var position = 0
+    var dropped = 0
+    while position < size {
+      let windowEnd = min(position + windowSize, size)
+      let atEnd = windowEnd == size
+      let found = scanWindow(base, start: position, end: windowEnd, atEnd: atEnd)
+      var start = position
+      let window = found.map { f -> (start: Int, chunk: ChunkReference) in
+        defer { start = f.end }
+        return (start, ChunkReference(id: f.id, size: f.end - start))
+      }
+      if let store { try write(window, base: base, to: store) }
+      result.append(contentsOf: window.map(\.chunk))
+      position = found.last?.end ?? windowEnd
+      let release = position / pageSize * pageSize
+      if release > dropped {
+        madvise(mapping + dropped, release - dropped, MADV_DONTNEED)
+        dropped = release
+      }
+    }
+    return result
+  }
+
+  /// The complete chunks of `[start, end)`, cut from `start`: the two halves on two cores, then stitched.
+  static func scanWindow(_ base: UnsafePointer<UInt8>, start: Int, end: Int, atEnd: Bool) -> [Found] {
+    nonisolated(unsafe) let base = base
+    @Sendable func scan(from s: Int, stopAfter limit: Int) -> [Found] {
+      var out: [Found] = []
+      var s = s
+      while s < limit, let c = Chunker.cut(base, start: s, end: end, atEnd: atEnd) {
+        out.append(Found(end: c, id: SHA256.hash(UnsafeRawBufferPointer(start: base + s, count: c - s))))
+        s = c
+      }
+      return out
+    }
+    let length = end - start
+    guard workerCount > 1, length >= 8 * Chunker.maximumSize else { return scan(from: start, stopAfter: end) }
+    let middle = start + length / 2
+    nonisolated(unsafe) var halves: [[Found]] = [[], []]
+    halves.withUnsafeMutableBufferPointer { out in
+      nonisolated(unsafe) let out = out
+      DispatchQueue.concurrentPerform(iterations: 2) { i in
+        out[i] = i == 0 ? scan(from: start, stopAfter: middle) : scan(from: middle, stopAfter: end)
+      }
+    }
+    var first = halves[0]
+    let second = halves[1]
+    // The first half is exact. Follow it into the second half until it lands on a cut the second
+    // half also found; from there on the two scans agree.
+    let secondIndex = Dictionary(uniqueKeysWithValues: second.enumerated().map { ($1.end, $0) })
+    var s = first.last?.end ?? start
+    while true {
+      if s == end { return first }
+      if let k = secondIndex[s] { return first + second[(k + 1)...] }
+      guard let c = Chunker.cut(base, start: s, end: end, atEnd: atEnd) else { return first }
+      first.append(Found(end: c, id: SHA256.hash(UnsafeRawBufferPointer(start: base + s, count: c - s))))
+      s = c
+    }
+  }
+
+  /// Writes the chunks the store lacks, on all cores.
+  static func write(_ chunks: [(start: Int, chunk: ChunkReference)], base: UnsafePointer<UInt8>, to store: any ObjectStore) throws {
+    let workers = min(workerCount, max(1, chunks.count))
+    nonisolated(unsafe) var failures: [(any Error)?] = Array(repeating: nil, count: workers)
+    nonisolated(unsafe) let base = base
+    failures.withUnsafeMutableBufferPointer { failed in
+      nonisolated(unsafe) let failed = failed
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var i = w
+        while i < chunks.count {
+          let (start, chunk) = chunks[i]
+          do {
+            try store.write(UnsafeRawBufferPointer(start: base + start, count: chunk.size), id: chunk.id, role: .data)
+          } catch {
+            failed[w] = error
+            return
+          }
+          i += workers
+        }
+      }
+    }
+    if let failure = failures.compactMap({ $0 }).first { throw failure }
+  }
+
+  /// Runs `body` over `items` on all cores, in order of index, returning the results in order.
+  public static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) throws -> R) throws -> [R] {
+    nonisolated(unsafe) var results: [Result<R, any Error>?] = Array(repeating: nil, count: items.count)
+    let workers = min(workerCount, max(1, items.count))
+    results.withUnsafeMutableBufferPointer { out in
+      nonisolated(unsafe) let out = out
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var i = w
+        while i < items.count {
+          do { out[i] = .success(try body(items[i])) } catch { out[i] = .failure(error) }
+          i += workers
+        }
+      }
+    }
+    var mapped: [R] = []
+    mapped.reserveCapacity(items.count)
+    for r in results {
+      switch r! {
+      case .success(let v): mapped.append(v)
+      case .failure(let e): throw e
+      }
+    }
+    return mapped
+  }
+}

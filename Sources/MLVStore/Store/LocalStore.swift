@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The object store on the local disk: `objects/<2 hex>/<62 hex>`, temporary files in `tmp/`.
+public struct LocalStore: ObjectStore {
+  /// The `objects` directory.
+  public let objectsPath: String
+  /// Where objects are written before they are renamed into place.
+  public let temporaryPath: String
+  /// Whether each object is flushed to disk before it is renamed into place.
+  public let durable: Bool
+  /// When objects are compressed.
+  public let compression: CompressionPolicy
+
+  /// A store rooted at `objectsPath`, writing temporary files under `temporaryPath`.
+  public init(objectsPath: String, temporaryPath: String, durable: Bool = false, compression: CompressionPolicy = .auto) {
+    self.objectsPath = objectsPath
+    self.temporaryPath = temporaryPath
+    self.durable = durable
+    self.compression = compression
+  }
+
+  /// Where the object `id` lives.
+  public func path(of id: ObjectID) -> String {
+    let hex = id.hex
+    return "\(objectsPath)/\(hex.prefix(2))/\(hex.dropFirst(2))"
+  }
+
+  public func contains(_ id: ObjectID) -> Bool {
+    guard let st = fileStatus(path(of: id)) else { return false }
+    // A file too short to hold a header cannot be a finished object (a crash can leave one
+    // empty on file systems that do not order data before metadata): treat it as absent so it is rewritten.
+    return (st.st_mode & S_IFMT) == S_IFREG && Int(st.st_size) >= ObjectEncoding.headerSize
+  }
+
+  public func storedSize(_ id: ObjectID) -> Int? {
+    guard let st = fileStatus(path(of: id)) else { return nil }
+    return Int(st.st_size)
+  }
+
+  @discardableResult
+  public func write(_ content: UnsafeRawBufferPointer, id: ObjectID, role: ObjectRole) throws -> Bool {
+    if contains(id) { return false }
+    var encoding = ObjectEncoding.raw
+    var compressed: [UInt8] = []
+    let shouldTry = compression == .zlib || (compression == .auto && role == .metadata)
+    if shouldTry && content.count >= 64 {
+      compressed = Zlib.compress(content, level: role == .metadata ? 6 : 1)
+      if compressed.count * 10 <= content.count * 9 { encoding = .zlib }
+    }
+    let header = encoding.header(contentLength: content.count)
+    let temp = "\(temporaryPath)/\(uniqueTemporaryName(id.hex))"
+    do {
+      let file: FileHandle
+      do {
+        file = try FileHandle(path: temp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+      } catch let error as StoreError where errnoIsMissingDirectory(error) {
+        try makeDirectories(temporaryPath)
+        file = try FileHandle(path: temp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+      }
+      if encoding == .zlib {
+        try (header + compressed).withUnsafeBytes { buf in try file.writeAll(buf) }
+      } else {
+        try header.withUnsafeBytes { buf in try file.writeAll(buf) }
+        try file.writeAll(content)
+      }
+      if durable { try file.sync() }
+      let final = path(of: id)
+      if rename(temp, final) != 0 {
+        guard errno == ENOENT else { throw systemError(errno, path: final, operation: "rename") }
+        try makeDirectories(parentDirectory(final))
+        guard rename(temp, final) == 0 else { throw systemError(errno, path: final, operation: "rename") }
+      }
+      if durable { syncDirectory(parentDirectory(final)) }
+    } catch {
+      unlink(temp)
+      throw error
+    }
+    return true
+  }
+
+  public func read(_ id: ObjectID) throws -> [UInt8] {
+    let file: FileHandle
+    do {
+      file = try FileHandle(path: path(of: id), flags: O_RDONLY)
+    } catch StoreError.io(_, _, ENOENT) {
+      throw StoreError.missing(id)
+    }
+    let stored = try file.readAll()
+    return try Self.decode(stored, id: id)
+  }
+
+  /// Checks and decodes the bytes of an object file.
+  public static func decode(_ stored: [UInt8], id: ObjectID) throws -> [UInt8] {
+    let parsed = stored.withUnsafeBytes { ObjectEncoding.parseHeader($0) }
+    guard let (encoding, length) = parsed else { throw StoreError.corrupt(id, reason: "bad header") }
+    let content: [UInt8]
+    switch encoding {
+    case .raw:
+      guard stored.count == ObjectEncoding.headerSize + length else {
+        throw StoreError.corrupt(id, reason: "expected \(length) bytes, found \(stored.count - ObjectEncoding.headerSize)")
+      }
+      content = Array(stored[ObjectEncoding.headerSize...])
+    case .zlib:
+      let inflated = stored.withUnsafeBytes { buf in
+        Zlib.decompress(UnsafeRawBufferPointer(rebasing: buf[ObjectEncoding.headerSize...]), expectedCount: length)
+      }
+      guard let inflated else { throw StoreError.corrupt(id, reason: "damaged zlib stream") }
+      content = inflated
+    }
+    guard SHA256.hash(content) == id else { throw StoreError.corrupt(id, reason: "content does not match its hash") }
+    return content
+  }
+
+  public func allObjects() throws -> [ObjectID] {
+    var ids: [ObjectID] = []
+    guard let top = opendir(objectsPath) else {
+      if errno == ENOENT { return [] }
+      throw systemError(errno, path: objectsPath, operation: "list")
+    }
+    defer { closedir(top) }
+    while let entry = readdir(top) {
+      let prefix = directoryEntryName(entry)
+      guard prefix.utf8.count == 2 else { continue }
+      let sub = "\(objectsPath)/\(prefix)"
+      guard let dir = opendir(sub) else { continue }
+      while let e = readdir(dir) {
+        let rest = directoryEntryName(e)
+        if let id = ObjectID(hex: prefix + rest) { ids.append(id) }
+      }
+      closedir(dir)
+    }
+    return ids
+  }
+
+  public func remove(_ id: ObjectID) throws {
+    let p = path(of: id)
+    if unlink(p) != 0 && errno != ENOENT { throw systemError(errno, path: p, operation: "remove") }
+  }
+}
+
+func errnoIsMissingDirectory(_ error: StoreError) -> Bool {
+  if case .io(_, _, ENOENT) = error { return true }
+  return false
+}
+
+/// The name in a `dirent`.
+public func directoryEntryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+  withUnsafePointer(to: &entry.pointee.d_name) { ptr in
+    ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+  }
+}

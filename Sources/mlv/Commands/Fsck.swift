@@ -1,0 +1,40 @@
+import ArgumentParser
+import MLVCore
+import MLVStore
+
+struct Fsck: RepositoryCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Verify every object in the store and that every pointer's objects are present.",
+    discussion: "Exits 1 when an object is corrupt or missing or a pointer is malformed.")
+
+  @Flag(help: "Print the result as JSON.")
+  var json = false
+
+  struct Report: Encodable {
+    let objectsChecked: Int
+    let bytesChecked: Int
+    let corrupt: [[String: String]]
+    let missing: [[String: String]]
+    let badPointers: [[String: String]]
+    enum CodingKeys: String, CodingKey {
+      case objectsChecked = "objects_checked", bytesChecked = "bytes_checked", corrupt, missing, badPointers = "bad_pointers"
+    }
+  }
+
+  func run() throws {
+    let r = try openRepository().fsck()
+    if json {
+      try Output.json(Report(
+        objectsChecked: r.objectsChecked, bytesChecked: r.bytesChecked,
+        corrupt: r.corrupt.map { ["id": $0.id.description, "reason": $0.reason] },
+        missing: r.missing.map { ["id": $0.id.description, "referenced_by": $0.referencedBy] },
+        badPointers: r.badPointers.map { ["pointer": $0.path, "reason": $0.reason] }))
+    } else {
+      for c in r.corrupt { print("corrupt: \(c.id) (\(c.reason))") }
+      for m in r.missing { print("missing: \(m.id) (referenced by \(m.referencedBy))") }
+      for b in r.badPointers { print("bad pointer: \(b.path) (\(b.reason))") }
+      print("checked \(r.objectsChecked) objects (\(Output.size(r.bytesChecked))): \(r.corrupt.count) corrupt, \(r.missing.count) missing, \(r.badPointers.count) bad pointers")
+    }
+    if !r.isClean { throw ExitCode(ExitStatus.problemsFound.rawValue) }
+  }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import MLVCore
+
+struct Status: RepositoryCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show tracked paths that differ from their pointers, are missing, or whose objects are not in the store.")
+
+  @Argument(help: "Limit to these tracked paths.")
+  var paths: [String] = []
+
+  @Flag(help: "Print every tracked path as JSON.")
+  var json = false
+
+  struct Line: Encodable {
+    let path: String
+    let pointer: String
+    let type: String
+    let state: String
+    let inStore: Bool
+    let added: [String]?
+    let removed: [String]?
+    let modified: [String]?
+    enum CodingKeys: String, CodingKey { case path, pointer, type, state, inStore = "in_store", added, removed, modified }
+  }
+
+  func run() throws {
+    let entries = try openRepository().status(paths, cwd: cwd)
+    if json {
+      return try Output.json(entries.map {
+        Line(path: $0.artifact.dataPath, pointer: $0.artifact.pointerPath, type: $0.artifact.pointer.kind.rawValue,
+             state: $0.state.rawValue, inStore: $0.inStore, added: $0.changes?.added, removed: $0.changes?.removed,
+             modified: $0.changes?.modified)
+      })
+    }
+    var rows: [[String]] = []
+    for e in entries where e.state != .unchanged || !e.inStore {
+      var note = e.inStore ? "" : "(object not in store)"
+      if let c = e.changes {
+        note = ["\(c.modified.count) modified", "\(c.added.count) added", "\(c.removed.count) removed"].joined(separator: ", ") + (note.isEmpty ? "" : " " + note)
+      }
+      rows.append(["\(e.state == .unchanged ? "not in store" : e.state.rawValue):", e.artifact.dataPath, note])
+    }
+    if rows.isEmpty {
+      print(entries.isEmpty ? "nothing tracked yet: use 'mlv add PATH'" : "\(entries.count) tracked path\(entries.count == 1 ? "" : "s") match their pointers")
+    } else {
+      print(Output.table(rows))
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import MLVCore
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The root command: it only lists the subcommands, and `main` turns every error into one
+/// `error:` line, an optional `hint:` line and a documented exit code (docs/exit-codes.md).
+@main
+struct MLV: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "mlv",
+    abstract: "Version data, models and runs beside Git.",
+    discussion: """
+      mlv stores large files and directories as content-addressed objects in .mlv/objects and
+      writes small pointer files (NAME.mlv) that you commit with Git.
+      """,
+    version: "0.1.0",
+    subcommands: [
+      Init.self, Add.self, Status.self, Checkout.self, List.self, Show.self, Log.self, Fsck.self, GC.self,
+      ConfigCommand.self,
+    ]
+  )
+
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as UserFacingError {
+      writeDiagnostic("error: \(error.message)")
+      if let hint = error.hint { writeDiagnostic("hint: \(hint)") }
+      Glibc.exit(error.exitStatus.rawValue)
+    } catch let error as ExitCode {
+      Glibc.exit(error.rawValue)
+    } catch {
+      let code = exitCode(for: error)
+      let text = fullMessage(for: error)
+      if code == .success {
+        print(text)
+        Glibc.exit(0)
+      }
+      if code == .validationFailure {
+        let body = text.hasPrefix("Error: ") ? "error: " + text.dropFirst(7) : Substring(text)
+        writeDiagnostic(String(body))
+        Glibc.exit(ExitStatus.usage.rawValue)
+      }
+      writeDiagnostic("error: internal error (a bug in mlv): \(text.isEmpty ? String(describing: error) : text)")
+      Glibc.exit(ExitStatus.internalError.rawValue)
+    }
+  }
+}
+
+/// The shared set-up of commands that work inside a repository.
+protocol RepositoryCommand: ParsableCommand {}
+
+extension RepositoryCommand {
+  /// The current directory.
+  var cwd: String {
+    guard let buffer = getcwd(nil, 0) else { return "." }
+    defer { free(buffer) }
+    return String(cString: buffer)
+  }
+
+  /// The repository containing the current directory.
+  func openRepository() throws -> Repository { try Repository(discoveringFrom: cwd) }
+}
