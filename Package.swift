@@ -24,7 +24,7 @@ let package = Package(
       name: "mlv",
       dependencies: ["MLVCore", "MLVStore", "MLVGit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .target(name: "MLVTestSupport", dependencies: ["MLVCore"], path: "Sources/MLVTestSupport"),
+    .target(name: "MLVTestSupport", path: "Sources/MLVTestSupport"),
 
     .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"]),
     .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"]),

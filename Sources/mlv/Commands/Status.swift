@@ -41,7 +41,7 @@ struct Status: RepositoryCommand {
       rows.append(["\(e.state == .unchanged ? "not in store" : e.state.rawValue):", e.artifact.dataPath, note])
     }
     if rows.isEmpty {
-      print(entries.isEmpty ? "nothing tracked yet: use 'mlv add PATH'" : "\(entries.count) tracked path\(entries.count == 1 ? "" : "s") match their pointers")
+      print(entries.isEmpty ? "nothing tracked yet: use 'mlv add PATH'" : entries.count == 1 ? "1 tracked path matches its pointer" : "\(entries.count) tracked paths match their pointers")
     } else {
       print(Output.table(rows))
     }
