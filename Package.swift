@@ -29,7 +29,7 @@ let package = Package(
     .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"]),
     .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"]),
     .testTarget(name: "MLVCoreTests", dependencies: ["MLVCore", "MLVTestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["MLVTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["MLVTestSupport", "MLVStore"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MLVCore
 import MLVStore
 
@@ -29,6 +30,7 @@ struct MLV: ParsableCommand {
   static func main() {
     do {
       var command = try parseAsRoot()
+      defer { traceIfAsked() }
       try command.run()
     } catch let error as UserFacingError {
       writeDiagnostic("error: \(error.message)")
@@ -44,14 +46,29 @@ struct MLV: ParsableCommand {
         Glibc.exit(0)
       }
       if code == .validationFailure {
-        let body = text.hasPrefix("Error: ") ? "error: " + text.dropFirst(7) : Substring(text)
-        writeDiagnostic(String(body))
+        // One `error:` line like every other failure; the usage and help pointer become hints.
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var first: String = lines.first ?? "invalid arguments"
+        if first.hasPrefix("Error: ") { first = String(first.dropFirst(7)) }
+        writeDiagnostic("error: " + first.prefix(1).lowercased() + first.dropFirst())
+        for line in lines.dropFirst() {
+          writeDiagnostic("hint: " + line.prefix(1).lowercased() + line.dropFirst())
+        }
         Glibc.exit(ExitStatus.usage.rawValue)
       }
       writeDiagnostic("error: internal error (a bug in mlv): \(text.isEmpty ? String(describing: error) : text)")
       Glibc.exit(ExitStatus.internalError.rawValue)
     }
   }
+}
+
+/// With `MLV_TRACE` set, reports on stderr how much was hashed, so tests and users can see the
+/// stat cache at work.
+func traceIfAsked() {
+  guard getenv("MLV_TRACE") != nil else { return }
+  let files = FileIngest.filesHashed.load(ordering: .relaxed)
+  let bytes = FileIngest.bytesHashed.load(ordering: .relaxed)
+  writeDiagnostic("trace: hashed \(files) files, \(bytes) bytes")
 }
 
 /// The shared set-up of commands that work inside a repository.

@@ -91,7 +91,8 @@ extension Repository {
     return out
   }
 
-  /// Every object the roots reach, following manifests. Problems are reported, not thrown.
+  /// Every object the roots reach, following manifests. Problems are reported, not thrown:
+  /// `unreadable` lists manifests that are missing or damaged, whose children are therefore unknown.
   func reachableObjects(_ roots: Roots, missing: inout [(id: ObjectID, referencedBy: String)], unreadable: inout [(id: ObjectID, reason: String)]) -> Set<ObjectID> {
     var reached = Set<ObjectID>()
     for (artifact, source) in roots.artifacts {
@@ -100,6 +101,7 @@ extension Repository {
       guard reached.insert(id).inserted else { continue }
       guard store.contains(id) else {
         missing.append((id, label))
+        if artifact.pointer.kind != .blob { unreadable.append((id, "manifest of '\(artifact.pointerPath)' is missing")) }
         continue
       }
       do {
@@ -113,6 +115,7 @@ extension Repository {
           for e in try readDirectoryManifest(id).entries where reached.insert(e.id).inserted {
             guard store.contains(e.id) else {
               missing.append((e.id, "\(artifact.dataPath)/\(e.path) (\(source))"))
+              if e.type == .chunked { unreadable.append((e.id, "manifest of '\(artifact.dataPath)/\(e.path)' is missing")) }
               continue
             }
             if e.type == .chunked {
@@ -156,8 +159,8 @@ extension Repository {
     report.badPointers = roots.badPointers
     var unreadable: [(id: ObjectID, reason: String)] = []
     _ = reachableObjects(roots, missing: &report.missing, unreadable: &unreadable)
-    let corruptIDs = Set(report.corrupt.map(\.id))
-    for u in unreadable where !corruptIDs.contains(u.id) { report.corrupt.append(u) }
+    let knownIDs = Set(report.corrupt.map(\.id) + report.missing.map(\.id))
+    for u in unreadable where !knownIDs.contains(u.id) { report.corrupt.append(u) }
     report.corrupt.sort { $0.id < $1.id }
     return report
   }
@@ -172,8 +175,10 @@ extension Repository {
       var unreadable: [(id: ObjectID, reason: String)] = []
       let reached = reachableObjects(roots, missing: &missing, unreadable: &unreadable)
       if !force {
-        if let bad = roots.badPointers.first { throw CoreError.malformedPointer(bad.path, reason: bad.reason + " (gc cannot tell what it references; use --force to collect anyway)") }
-        if let u = unreadable.first { throw StoreError.corrupt(u.id, reason: u.reason + " (gc cannot tell what it references; use --force to collect anyway)") }
+        if let bad = roots.badPointers.first { throw CoreError.incompleteReachability("pointer \(bad.path): \(bad.reason)") }
+        if let u = unreadable.first {
+          throw CoreError.incompleteReachability("object \(u.id): \(u.reason)")
+        }
       }
       var report = GCReport()
       for id in try store.allObjects() {

@@ -20,6 +20,8 @@ public enum CoreError: UserFacingError, Equatable {
   case wouldOverwrite([String])
   /// A configuration key or value mlv does not know.
   case badConfig(String)
+  /// `gc` cannot see everything that may reference an object.
+  case incompleteReachability(String)
   /// The configuration file cannot be parsed.
   case malformedConfig(String, reason: String)
 
@@ -38,6 +40,7 @@ public enum CoreError: UserFacingError, Equatable {
       return "local changes to \(shown)\(paths.count > 5 ? " and \(paths.count - 5) more" : "") would be overwritten by checkout"
     case .badConfig(let what): return "unknown configuration \(what)"
     case .malformedConfig(let path, let reason): return "malformed config '\(path)': \(reason)"
+    case .incompleteReachability(let what): return "gc cannot tell what is still referenced: \(what)"
     }
   }
 
@@ -48,6 +51,7 @@ public enum CoreError: UserFacingError, Equatable {
     case .wouldOverwrite: return "run 'mlv add' to keep them, or 'mlv checkout --force' to discard them"
     case .notTracked: return "run 'mlv ls' to see what is tracked"
     case .malformedPointer: return "restore it with 'git checkout -- <pointer>' or re-add the data"
+    case .incompleteReachability: return "run 'mlv fsck' and repair the damage, or 'mlv gc --force' to collect anyway"
     default: return nil
     }
   }
@@ -57,6 +61,7 @@ public enum CoreError: UserFacingError, Equatable {
     case .notInitialised: return .notARepository
     case .unsupportedFormat: return .notARepository
     case .wouldOverwrite: return .wouldOverwrite
+    case .incompleteReachability: return .storeIntegrity
     case .badConfig, .malformedConfig: return .invalidInput
     default: return .invalidInput
     }

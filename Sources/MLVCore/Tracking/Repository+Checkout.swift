@@ -89,7 +89,9 @@ extension Repository {
     try makeDirectories(parentDirectory(destination))
     if pointer.kind != .directory {
       let layout: FileLayout = pointer.kind == .chunked ? .chunked : .blob
-      let staged = try Self.stage(store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: false, destination: destination)
+      let staged = try Self.stage(
+        store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: false,
+        destination: destination, staging: stagingDirectory(for: destination))
       if current?.kind == .directory { try removeTree(destination) }
       try commit([StagedFile(destination: destination, relativeForCache: path, temporary: staged)], cache: &cache)
       cache.record(path, cacheEntry(path, kind: pointer.kind, count: pointer.count, id: pointer.id))
@@ -102,14 +104,16 @@ extension Repository {
     if let old = current?.manifest { have = Dictionary(uniqueKeysWithValues: old.entries.map { ($0.path, $0) }) }
     let needed = manifest.entries.filter { e in have[e.path].map { $0.id != e.id || $0.executable != e.executable } ?? true }
     // Stage every changed file (verified) before renaming any, so a bad object changes nothing.
-    let (store, durable) = (self.store, config.fsync)
-    let staging = try FileIngest.parallelMap(needed) { e in
-      try Self.stage(store: store, durable: durable, layout: e.type, id: e.id, size: e.size, executable: e.executable, destination: destination + "/" + e.path)
+    let (store, durable, staging) = (self.store, config.fsync, stagingDirectory(for: destination))
+    let temporaries = try FileIngest.parallelMap(needed) { e in
+      try Self.stage(
+        store: store, durable: durable, layout: e.type, id: e.id, size: e.size, executable: e.executable,
+        destination: destination + "/" + e.path, staging: staging)
     }
     if current != nil && current?.kind != .directory { unlink(destination) }
     let wanted = Set(manifest.entries.map(\.path))
     var staged: [StagedFile] = []
-    for (e, temp) in zip(needed, staging) {
+    for (e, temp) in zip(needed, temporaries) {
       staged.append(StagedFile(destination: destination + "/" + e.path, relativeForCache: path + "/" + e.path, temporary: temp))
     }
     for file in staged { try makeDirectories(parentDirectory(file.destination)) }
@@ -146,11 +150,23 @@ extension Repository {
     if !staged.isEmpty { usleep(UInt32(StatCache.racyWindow / 1000) + 1000) }
   }
 
-  /// Writes an object's content to a temporary file beside `destination`, verifying every byte.
+  /// Where files for `destination` are staged: `.mlv/tmp` when it is on the same file system
+  /// (so a killed checkout leaves nothing in the work tree and `gc` cleans up), else beside it.
+  func stagingDirectory(for destination: String) -> String? {
+    var ancestor = destination
+    while fileStatus(ancestor) == nil, !ancestor.isEmpty, ancestor != "/" { ancestor = parentDirectory(ancestor) }
+    try? makeDirectories(store.temporaryPath)
+    guard let here = fileStatus(ancestor), let tmp = fileStatus(store.temporaryPath), here.st_dev == tmp.st_dev else { return nil }
+    return store.temporaryPath
+  }
+
+  /// Writes an object's content to a temporary file in `staging` (or beside `destination`),
+  /// verifying every byte.
   static func stage(
-    store: LocalStore, durable: Bool, layout: FileLayout, id: ObjectID, size: Int, executable: Bool, destination: String
+    store: LocalStore, durable: Bool, layout: FileLayout, id: ObjectID, size: Int, executable: Bool, destination: String,
+    staging: String?
   ) throws -> String {
-    let dir = parentDirectory(destination)
+    let dir = staging ?? parentDirectory(destination)
     try makeDirectories(dir)
     let temp = dir + "/" + uniqueTemporaryName("." + lastComponent(destination) + ".mlv-tmp")
     do {
