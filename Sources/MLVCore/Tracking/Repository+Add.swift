@@ -16,6 +16,8 @@ public struct AddResult: Sendable {
   public let pointer: Pointer
   /// Whether the pointer changed (false when the data was already tracked as it is).
   public let changed: Bool
+  /// The `.gitignore` that keeps the data out of Git.
+  public let gitignorePath: String
 }
 
 extension Repository {
@@ -80,19 +82,22 @@ extension Repository {
     let existing = try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll()
     let changed = existing != text
     if changed { try writeFileAtomically(absolute(pointerPath), text, durable: config.fsync) }
-    try ignoreInGit(path)
-    return AddResult(path: path, pointerPath: pointerPath, pointer: pointer, changed: changed)
+    let gitignore = try ignoreInGit(path)
+    return AddResult(path: path, pointerPath: pointerPath, pointer: pointer, changed: changed, gitignorePath: gitignore)
   }
 
-  /// Adds `/<name>` to the `.gitignore` beside `path`, once.
-  func ignoreInGit(_ path: String) throws {
+  /// Adds `/<name>` to the `.gitignore` beside `path`, once; returns that file's path from the root.
+  @discardableResult
+  func ignoreInGit(_ path: String) throws -> String {
     let dir = parentDirectory(path)
-    let file = absolute(dir.isEmpty ? ".gitignore" : dir + "/.gitignore")
+    let relative = dir.isEmpty ? ".gitignore" : dir + "/.gitignore"
+    let file = absolute(relative)
     let line = "/" + lastComponent(path)
     var text = (try? FileHandle(path: file, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    if text.split(separator: "\n").contains(where: { $0.trimmingWhitespace() == line }) { return }
+    if text.split(separator: "\n").contains(where: { $0.trimmingWhitespace() == line }) { return relative }
     if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
     text += line + "\n"
     try writeFileAtomically(file, Array(text.utf8), durable: config.fsync)
+    return relative
   }
 }

@@ -20,9 +20,11 @@ struct Add: RepositoryCommand {
       let detail = p.kind == .directory ? "\(p.count) files" : p.kind == .chunked ? "\(p.count) chunks" : "1 object"
       print("\(r.changed ? "added" : "unchanged") '\(r.path)' (\(Output.size(p.size)), \(detail)) -> \(r.pointerPath)")
     }
-    let pointers = results.filter(\.changed).map(\.pointerPath)
-    if !pointers.isEmpty {
-      writeDiagnostic("hint: to record this version with git, run: git add \(pointers.joined(separator: " ")) .gitignore")
+    let changed = results.filter(\.changed)
+    if !changed.isEmpty {
+      var files: [String] = []
+      for name in changed.flatMap({ [$0.pointerPath, $0.gitignorePath] }) where !files.contains(name) { files.append(name) }
+      writeDiagnostic("hint: to record this version with git, run: git add \(files.joined(separator: " "))")
     }
   }
 }
