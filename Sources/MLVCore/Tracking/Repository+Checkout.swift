@@ -20,6 +20,21 @@ public struct CheckoutResult: Sendable {
   public var filesRemoved = 0
 }
 
+#if os(Linux)
+  /// glibc's `copy_file_range`, looked up at run time: Swift's Glibc module hides it behind `_GNU_SOURCE`.
+  typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<loff_t>?, Int32, UnsafeMutablePointer<loff_t>?, Int, UInt32) -> Int
+  nonisolated(unsafe) let copyFileRangeFunction: CopyFileRange? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "copy_file_range") else { return nil }
+    return unsafeBitCast(symbol, to: CopyFileRange.self)
+  }()
+#endif
+
+/// The file a checkout replaces, and where each of its chunks sits in it.
+struct ReusableChunks: @unchecked Sendable {
+  let file: FileHandle
+  let offsets: [ObjectID: Int]
+}
+
 /// A file to put in place: its object, and the temporary file it is staged in.
 private struct StagedFile {
   let destination: String
@@ -53,10 +68,14 @@ extension Repository {
         plans.append((artifact, current))
       }
       if !refused.isEmpty { throw CoreError.wouldOverwrite(refused) }
+      var written: [(path: String, kind: TrackedKind, count: Int, id: ObjectID)] = []
       for (artifact, current) in plans {
-        try place(artifact, current: current, cache: &cache, result: &result)
+        try place(artifact, current: current, cache: &cache, result: &result, written: &written)
         result.updated.append(artifact.dataPath)
       }
+      // Files just written are "racy" for the stat cache; wait out the window once, then record them.
+      if !written.isEmpty { usleep(UInt32(StatCache.racyWindow / 1000) + 1000) }
+      for w in written { cache.record(w.path, cacheEntry(w.path, kind: w.kind, count: w.count, id: w.id)) }
       return result
     }
   }
@@ -82,7 +101,10 @@ extension Repository {
     try FileManifest.decode(store.read(id), id: id)
   }
 
-  private func place(_ artifact: TrackedArtifact, current: ScannedContent?, cache: inout StatCache, result: inout CheckoutResult) throws {
+  private func place(
+    _ artifact: TrackedArtifact, current: ScannedContent?, cache: inout StatCache, result: inout CheckoutResult,
+    written: inout [(path: String, kind: TrackedKind, count: Int, id: ObjectID)]
+  ) throws {
     let pointer = artifact.pointer
     let path = artifact.dataPath
     let destination = absolute(path)
@@ -91,10 +113,10 @@ extension Repository {
       let layout: FileLayout = pointer.kind == .chunked ? .chunked : .blob
       let staged = try Self.stage(
         store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: false,
-        destination: destination, staging: stagingDirectory(for: destination))
+        destination: destination, staging: stagingDirectory(for: destination), reuse: reusableChunks(destination, current: current))
       if current?.kind == .directory { try removeTree(destination) }
       try commit([StagedFile(destination: destination, relativeForCache: path, temporary: staged)], cache: &cache)
-      cache.record(path, cacheEntry(path, kind: pointer.kind, count: pointer.count, id: pointer.id))
+      written.append((path, pointer.kind, pointer.count, pointer.id))
       result.filesWritten += 1
       result.bytesWritten += pointer.size
       return
@@ -124,8 +146,8 @@ extension Repository {
       result.filesRemoved += 1
     }
     removeEmptyDirectories(destination, keepRoot: true)
-    for e in manifest.entries where staged.contains(where: { $0.relativeForCache == path + "/" + e.path }) {
-      cache.record(path + "/" + e.path, cacheEntry(path + "/" + e.path, kind: e.type == .chunked ? .chunked : .blob, count: 0, id: e.id))
+    for e in needed {
+      written.append((path + "/" + e.path, e.type == .chunked ? .chunked : .blob, 0, e.id))
     }
     cache.record(path, StatEntry(directory: pointer.id, files: manifest.entries.count))
     result.filesWritten += needed.count
@@ -139,15 +161,23 @@ extension Repository {
 
   /// Renames staged files into place. Waits out the stat cache's racy window first so the
   /// files just written can be recorded (one short sleep per command, not per file).
+  ///
+  /// An existing file is first moved aside (next to the staged file) and deleted afterwards,
+  /// rather than renamed over: ext4 flushes a file replaced by rename to disk at once, which
+  /// makes switching versions of a large file wait for the disk. The path is briefly absent
+  /// (as in `git checkout`), never half-written, and a crash leaves the old file in `.mlv/tmp`.
   private func commit(_ staged: [StagedFile], cache: inout StatCache) throws {
-    for file in staged {
+    for (n, file) in staged.enumerated() {
+      let aside = file.temporary + ".old"
+      let movedAside = fileStatus(file.destination).map { $0.st_mode & S_IFMT == S_IFREG } == true && rename(file.destination, aside) == 0
       if rename(file.temporary, file.destination) != 0 {
         let code = errno
-        for f in staged { unlink(f.temporary) }
+        if movedAside { rename(aside, file.destination) }
+        for f in staged[n...] { unlink(f.temporary) }
         throw systemError(code, path: file.destination, operation: "replace")
       }
+      if movedAside { unlink(aside) }
     }
-    if !staged.isEmpty { usleep(UInt32(StatCache.racyWindow / 1000) + 1000) }
   }
 
   /// Where files for `destination` are staged: `.mlv/tmp` when it is on the same file system
@@ -160,11 +190,28 @@ extension Repository {
     return store.temporaryPath
   }
 
+  /// The chunks of the chunked file now at `destination`, when its content is known (from the
+  /// stat cache or just hashed) and its manifest is stored.
+  func reusableChunks(_ destination: String, current: ScannedContent?) -> ReusableChunks? {
+    guard let current, current.kind == .chunked, let manifest = try? readFileManifest(current.id),
+      let file = try? FileHandle(path: destination, flags: O_RDONLY)
+    else { return nil }
+    var offsets: [ObjectID: Int] = [:]
+    var offset = 0
+    for c in manifest.chunks {
+      if offsets[c.id] == nil { offsets[c.id] = offset }
+      offset += c.size
+    }
+    return ReusableChunks(file: file, offsets: offsets)
+  }
+
   /// Writes an object's content to a temporary file in `staging` (or beside `destination`),
-  /// verifying every byte.
+  /// verifying every byte read from the store. Chunks the current file already holds (`reuse`)
+  /// are copied from it inside the kernel: a version switch then reads from the store only the
+  /// chunks that changed, trusting the current file exactly as far as `status` does.
   static func stage(
     store: LocalStore, durable: Bool, layout: FileLayout, id: ObjectID, size: Int, executable: Bool, destination: String,
-    staging: String?
+    staging: String?, reuse: ReusableChunks? = nil
   ) throws -> String {
     let dir = staging ?? parentDirectory(destination)
     try makeDirectories(dir)
@@ -186,12 +233,39 @@ extension Repository {
           starts.append(offset)
           offset += c.size
         }
-        let offsets = starts
-        _ = try FileIngest.parallelMap(Array(manifest.chunks.indices)) { i in
-          let chunk = manifest.chunks[i]
-          let bytes = try store.read(chunk.id)
-          guard bytes.count == chunk.size else { throw StoreError.corrupt(chunk.id, reason: "size \(bytes.count), manifest says \(chunk.size)") }
-          try bytes.withUnsafeBytes { try file.writeAll($0, at: offsets[i]) }
+        // Writers to one file serialise on its inode lock, so this thread does all the writing:
+        // first the chunks the current file already holds (in-kernel copies, neighbours merged),
+        // then the rest, read and verified on all cores a batch at a time.
+        var pending: [Int] = []
+        var runs: [(source: Int, target: Int, count: Int, chunks: [Int])] = []
+        for (i, chunk) in manifest.chunks.enumerated() {
+          guard let reuse, let from = reuse.offsets[chunk.id] else {
+            pending.append(i)
+            continue
+          }
+          if let last = runs.last, last.source + last.count == from, last.target + last.count == starts[i] {
+            runs[runs.count - 1].count += chunk.size
+            runs[runs.count - 1].chunks.append(i)
+          } else {
+            runs.append((from, starts[i], chunk.size, [i]))
+          }
+        }
+        for run in runs where !copyRange(from: reuse!.file.fd, at: run.source, to: file.fd, at: run.target, count: run.count) {
+          pending += run.chunks
+        }
+        pending.sort()
+        let batchSize = 128
+        var next = 0
+        while next < pending.count {
+          let batch = Array(pending[next..<min(next + batchSize, pending.count)])
+          next += batch.count
+          let contents = try FileIngest.parallelMap(batch) { i in
+            let chunk = manifest.chunks[i]
+            let bytes = try store.read(chunk.id)
+            guard bytes.count == chunk.size else { throw StoreError.corrupt(chunk.id, reason: "size \(bytes.count), manifest says \(chunk.size)") }
+            return bytes
+          }
+          for (i, bytes) in zip(batch, contents) { try bytes.withUnsafeBytes { try file.writeAll($0, at: starts[i]) } }
         }
       }
       if executable { fchmod(file.fd, 0o755) }
@@ -201,6 +275,25 @@ extension Repository {
       throw error
     }
     return temp
+  }
+
+  /// `copy_file_range` of a whole range; false when it cannot (then the caller reads the store).
+  static func copyRange(from source: Int32, at sourceOffset: Int, to target: Int32, at targetOffset: Int, count: Int) -> Bool {
+    #if os(Linux)
+      var input = loff_t(sourceOffset)
+      var output = loff_t(targetOffset)
+      var left = count
+      while left > 0 {
+        guard let copyFileRange = copyFileRangeFunction else { return false }
+        let n = copyFileRange(source, &input, target, &output, left, 0)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return false }
+        left -= n
+      }
+      return true
+    #else
+      return false
+    #endif
   }
 
   private func removeTree(_ path: String) throws {

@@ -29,10 +29,10 @@ public struct IngestedFile: Sendable, Equatable {
 
 /// Reads files, cuts them into chunks, hashes them and writes what the store lacks.
 ///
-/// Files up to `Chunker.maximumSize` are one blob. Larger files are memory-mapped and handled a
-/// window at a time (so memory stays bounded); inside a window both halves are chunked and
-/// hashed on separate cores and the seam is stitched exactly (see `Chunker`), then the new
-/// chunks are written by both cores. Pages already processed are dropped from the mapping.
+/// Files up to `Chunker.maximumSize` are one blob. Larger files are read a 64 MiB window at a
+/// time (so memory stays bounded); inside a window both halves are chunked and hashed on
+/// separate cores and the seam is stitched exactly (see `Chunker`), then the new chunks are
+/// written by both cores.
 public enum FileIngest {
   /// Bytes processed per window of a large file.
   public static let windowSize = 64 << 20
@@ -60,7 +60,7 @@ public enum FileIngest {
       }
       return IngestedFile(id: id, layout: .blob, size: size, chunkCount: 1)
     }
-    let chunks = try chunkMapped(file: file, size: size, store: store)
+    let chunks = try chunkFile(file: file, size: size, store: store)
     let manifest = FileManifest(chunks: chunks)
     let bytes = manifest.encoded()
     let id = SHA256.hash(bytes)
@@ -76,34 +76,49 @@ public enum FileIngest {
     let id: ObjectID
   }
 
-  static func chunkMapped(file: FileHandle, size: Int, store: (any ObjectStore)?) throws -> [ChunkReference] {
-    guard let mapping = mmap(nil, size, PROT_READ, MAP_SHARED, file.fd, 0), mapping != MAP_FAILED else {
-      throw systemError(errno, path: file.path, operation: "map")
-    }
-    defer { munmap(mapping, size) }
-    let base = UnsafePointer<UInt8>(mapping.assumingMemoryBound(to: UInt8.self))
-    let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+  /// Reads a large file a window at a time into one buffer (two threads read the halves), cuts
+  /// and hashes each window on both cores, and writes the new chunks on both cores. `pread`
+  /// rather than a memory map: a file that shrinks while it is read becomes an error, not a SIGBUS.
+  static func chunkFile(file: FileHandle, size: Int, store: (any ObjectStore)?) throws -> [ChunkReference] {
+    let capacity = min(size, windowSize)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 4096)
+    defer { buffer.deallocate() }
+    nonisolated(unsafe) let window = buffer
+    let base = UnsafePointer<UInt8>(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
     var result: [ChunkReference] = []
     var position = 0
-    var dropped = 0
     while position < size {
-      let windowEnd = min(position + windowSize, size)
-      let atEnd = windowEnd == size
-      let found = scanWindow(base, start: position, end: windowEnd, atEnd: atEnd)
-      var start = position
-      let window = found.map { f -> (start: Int, chunk: ChunkReference) in
+      let length = min(capacity, size - position)
+      let atEnd = position + length == size
+      let halves = [(0, length / 2), (length / 2, length - length / 2)]
+      let fd = file.fd
+      let from = position
+      let counts = try parallelMap(halves) { (offset, count) -> Int in
+        var done = 0
+        while done < count {
+          let n = pread(fd, window.baseAddress! + offset + done, count - done, off_t(from + offset + done))
+          if n < 0 {
+            if errno == EINTR { continue }
+            throw systemError(errno, path: file.path, operation: "read")
+          }
+          if n == 0 { break }
+          done += n
+        }
+        return done
+      }
+      guard counts.reduce(0, +) == length else { throw StoreError.changedWhileReading(path: file.path) }
+      let found = scanWindow(base, start: 0, end: length, atEnd: atEnd)
+      var start = 0
+      let chunks = found.map { f -> (start: Int, chunk: ChunkReference) in
         defer { start = f.end }
         return (start, ChunkReference(id: f.id, size: f.end - start))
       }
-      if let store { try write(window, base: base, to: store) }
-      result.append(contentsOf: window.map(\.chunk))
-      position = found.last?.end ?? windowEnd
-      let release = position / pageSize * pageSize
-      if release > dropped {
-        madvise(mapping + dropped, release - dropped, MADV_DONTNEED)
-        dropped = release
-      }
+      if let store { try write(chunks, base: base, to: store) }
+      result.append(contentsOf: chunks.map(\.chunk))
+      guard let last = found.last?.end, last > 0 else { throw StoreError.changedWhileReading(path: file.path) }
+      position += last
     }
+    if let after = try? file.status(), Int(after.st_size) != size { throw StoreError.changedWhileReading(path: file.path) }
     return result
   }
 

@@ -14,6 +14,8 @@ public enum StoreError: UserFacingError, Equatable {
   case malformedManifest(ObjectID, reason: String)
   /// A path that is not acceptable inside a manifest or pointer.
   case unsafePath(String)
+  /// A file whose size changed while it was being read.
+  case changedWhileReading(path: String)
 
   public var message: String {
     switch self {
@@ -24,6 +26,7 @@ public enum StoreError: UserFacingError, Equatable {
     case .io(let path, let operation, let code): return "cannot \(operation) '\(path)': \(errnoDescription(code))"
     case .malformedManifest(let id, let reason): return "manifest \(id) is malformed: \(reason)"
     case .unsafePath(let path): return "unsafe path '\(path)': it must be relative and stay inside its directory"
+    case .changedWhileReading(let path): return "'\(path)' changed while it was being read"
     }
   }
 
@@ -33,6 +36,7 @@ public enum StoreError: UserFacingError, Equatable {
     case .corrupt: return "run 'mlv fsck' to find damaged objects; remove them and re-add the data"
     case .diskFull: return "free some space, then rerun the command; the store is unchanged"
     case .notWritable: return "check the permissions and mount options of the repository"
+    case .changedWhileReading: return "rerun the command once nothing is writing to it"
     default: return nil
     }
   }
@@ -41,7 +45,7 @@ public enum StoreError: UserFacingError, Equatable {
     switch self {
     case .missing, .corrupt, .malformedManifest: return .storeIntegrity
     case .diskFull, .notWritable, .io: return .ioFailure
-    case .unsafePath: return .invalidInput
+    case .unsafePath, .changedWhileReading: return .invalidInput
     }
   }
 }

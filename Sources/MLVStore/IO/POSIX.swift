@@ -33,6 +33,12 @@ public final class FileHandle: @unchecked Sendable {
     self.path = path
   }
 
+  /// Takes ownership of an open descriptor.
+  public init(owning fd: Int32, path: String) {
+    self.fd = fd
+    self.path = path
+  }
+
   deinit { close(fd) }
 
   /// The file's status.

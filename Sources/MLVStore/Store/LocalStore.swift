@@ -52,6 +52,28 @@ public struct LocalStore: ObjectStore {
       if compressed.count * 10 <= content.count * 9 { encoding = .zlib }
     }
     let header = encoding.header(contentLength: content.count)
+    let final = path(of: id)
+    func writeBody(_ file: FileHandle) throws {
+      if encoding == .zlib {
+        try (header + compressed).withUnsafeBytes { try file.writeAll($0) }
+      } else {
+        try header.withUnsafeBytes { try file.writeAll($0) }
+        try file.writeAll(content)
+      }
+      if durable { try file.sync() }
+    }
+    // Preferred: an unnamed file in the object's own directory, linked into place when complete.
+    // Nothing half-written ever has a name, and a killed process leaves nothing behind.
+    if let file = try openUnnamed(in: parentDirectory(final)) {
+      try writeBody(file)
+      if linkat(AT_FDCWD, "/proc/self/fd/\(file.fd)", AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0 {
+        if durable { syncDirectory(parentDirectory(final)) }
+        return true
+      }
+      if errno == EEXIST { return false }
+      guard errno == ENOENT || errno == EPERM || errno == EXDEV else { throw systemError(errno, path: final, operation: "link") }
+    }
+    // Fallback: a named temporary file, renamed into place.
     let temp = "\(temporaryPath)/\(uniqueTemporaryName(id.hex))"
     do {
       let file: FileHandle
@@ -61,14 +83,7 @@ public struct LocalStore: ObjectStore {
         try makeDirectories(temporaryPath)
         file = try FileHandle(path: temp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
       }
-      if encoding == .zlib {
-        try (header + compressed).withUnsafeBytes { buf in try file.writeAll(buf) }
-      } else {
-        try header.withUnsafeBytes { buf in try file.writeAll(buf) }
-        try file.writeAll(content)
-      }
-      if durable { try file.sync() }
-      let final = path(of: id)
+      try writeBody(file)
       if rename(temp, final) != 0 {
         guard errno == ENOENT else { throw systemError(errno, path: final, operation: "rename") }
         try makeDirectories(parentDirectory(final))
@@ -140,6 +155,26 @@ public struct LocalStore: ObjectStore {
     let p = path(of: id)
     if unlink(p) != 0 && errno != ENOENT { throw systemError(errno, path: p, operation: "remove") }
   }
+}
+
+/// `O_TMPFILE` (Linux): not imported into Swift because it is a compound macro.
+let openTemporaryFile: Int32 = 0o20_200_000
+
+/// An unnamed file in `directory`, or nil when the file system cannot make one.
+func openUnnamed(in directory: String) throws -> FileHandle? {
+  #if os(Linux)
+    for attempt in 0..<2 {
+      let fd = open(directory, openTemporaryFile | O_WRONLY | O_CLOEXEC, 0o444)
+      if fd >= 0 { return FileHandle(owning: fd, path: directory) }
+      if errno == ENOENT && attempt == 0 {
+        try makeDirectories(directory)
+        continue
+      }
+      if errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT { return nil }
+      throw systemError(errno, path: directory, operation: "create a file in")
+    }
+  #endif
+  return nil
 }
 
 func errnoIsMissingDirectory(_ error: StoreError) -> Bool {
