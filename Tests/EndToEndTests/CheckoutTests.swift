@@ -100,4 +100,55 @@ import Testing
     try w.ok("checkout")
     #expect(FileManager.default.isExecutableFile(atPath: w.dir.url("tools/run.sh")))
   }
+
+  @Test func aFileCanBecomeADirectoryInsideATrackedDirectory() throws {
+    let w = try Workspace()
+    try w.dir.write("d/x", "x is a file")
+    try w.dir.write("d/keep", "k")
+    try w.ok("add", "d")
+    try w.repo.commitAll("file")
+    try FileManager.default.removeItem(atPath: w.dir.url("d/x"))
+    try w.dir.write("d/x/y", "x is a directory")
+    try w.ok("add", "d")
+    try w.repo.commitAll("directory")
+    try w.ok("checkout", "--rev", "HEAD~1")
+    #expect(try w.dir.readText("d/x") == "x is a file")
+    try w.ok("checkout")
+    #expect(try w.dir.readText("d/x/y") == "x is a directory")
+    #expect(try w.ok("status").stdout.contains("matches its pointer"))
+  }
+
+  /// NFC and NFD spellings of one name are two files on Linux: both are kept, apart.
+  @Test func namesAreComparedByTheirBytes() throws {
+    let w = try Workspace()
+    let nfc = "caf\u{E9}.txt"
+    let nfd = "cafe\u{301}.txt"
+    try w.dir.write("d/" + nfc, "composed")
+    try w.dir.write("d/" + nfd, "decomposed")
+    let r = try w.ok("add", "d")
+    #expect(r.stdout.contains("2 files"))
+    try FileManager.default.removeItem(atPath: w.dir.url("d"))
+    try w.ok("checkout")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: w.dir.url("d/" + nfc))) == Data("composed".utf8))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: w.dir.url("d/" + nfd))) == Data("decomposed".utf8))
+    try w.dir.write("d/" + nfd, "changed")
+    w.settle()
+    let status = try w.json(try w.ok("status", "--json")) as! [[String: Any]]
+    #expect(status.first?["modified"] as? [String] == [nfd])
+  }
+
+  @Test func aNameThatIsNotUTF8IsRefused() throws {
+    let w = try Workspace()
+    try w.dir.write("d/ok.txt", "ok")
+    let bad = w.dir.url("d/") + "bad\u{FF}"
+    var bytes = Array(w.dir.url("d/").utf8) + [0x62, 0xFF, 0x00]
+    let fd = bytes.withUnsafeMutableBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { open($0, O_CREAT | O_WRONLY, 0o644) }
+    }
+    #expect(fd >= 0)
+    close(fd)
+    _ = bad
+    try w.fails(.invalidInput, "is not valid UTF-8", "add", "d")
+    #expect(!w.dir.exists("d.mlv"))
+  }
 }

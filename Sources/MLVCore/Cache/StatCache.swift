@@ -69,7 +69,7 @@ public struct StatEntry: Sendable, Equatable {
 public struct StatCache: Sendable {
   static let magic = Array("MLVSTAT1".utf8)
   /// Entries by path from the repository root.
-  public private(set) var entries: [String: StatEntry] = [:]
+  public private(set) var entries: [BytewisePath: StatEntry] = [:]
   /// Whether anything changed since loading.
   public private(set) var isDirty = false
   /// A file modified less than this before it was looked at is "racy": a second change in the same
@@ -81,24 +81,24 @@ public struct StatCache: Sendable {
 
   /// The content id of `path` if its status `st` still matches what was cached and the entry is not racy.
   public func lookup(_ path: String, _ st: stat) -> StatEntry? {
-    guard let entry = entries[path], entry.kind != .directory, entry.matches(st) else { return nil }
+    guard let entry = entries[BytewisePath(path)], entry.kind != .directory, entry.matches(st) else { return nil }
     return entry
   }
 
   /// The directory record for `path`.
   public func directoryRecord(_ path: String) -> StatEntry? {
-    guard let entry = entries[path], entry.kind == .directory else { return nil }
+    guard let entry = entries[BytewisePath(path)], entry.kind == .directory else { return nil }
     return entry
   }
 
   /// Records an entry, unless its file was modified too recently to be sure of it.
   public mutating func record(_ path: String, _ entry: StatEntry) {
     if entry.kind != .directory && max(entry.mtime, entry.ctime) + Self.racyWindow >= Self.now() {
-      if entries.removeValue(forKey: path) != nil { isDirty = true }
+      if entries.removeValue(forKey: BytewisePath(path)) != nil { isDirty = true }
       return
     }
-    if entries[path] != entry {
-      entries[path] = entry
+    if entries[BytewisePath(path)] != entry {
+      entries[BytewisePath(path)] = entry
       isDirty = true
     }
   }
@@ -106,7 +106,7 @@ public struct StatCache: Sendable {
   /// Forgets `path` and everything under it.
   public mutating func forget(_ path: String) {
     let prefix = path + "/"
-    for key in entries.keys where key == path || key.hasPrefix(prefix) {
+    for key in entries.keys where key.value.utf8.elementsEqual(path.utf8) || key.value.utf8.starts(with: prefix.utf8) {
       entries[key] = nil
       isDirty = true
     }
@@ -126,7 +126,7 @@ public struct StatCache: Sendable {
     bytes.withUnsafeBytes { buf in
       var reader = ByteReader(buf)
       guard reader.bytes(8).map(Array.init) == magic, let count = reader.uint32() else { return }
-      var entries: [String: StatEntry] = [:]
+      var entries: [BytewisePath: StatEntry] = [:]
       entries.reserveCapacity(Int(count))
       for _ in 0..<count {
         guard let length = reader.uint16(), let pathBytes = reader.bytes(Int(length)),
@@ -139,7 +139,7 @@ public struct StatCache: Sendable {
         (entry.device, entry.inode, entry.size, entry.mtime, entry.ctime) = (dev, ino, size, mtime, ctime)
         entry.kind = kind
         entry.executable = exec != 0
-        entries[String(decoding: pathBytes, as: UTF8.self)] = entry
+        entries[BytewisePath(String(decoding: pathBytes, as: UTF8.self))] = entry
       }
       guard reader.atEnd else { return }
       cache.entries = entries
@@ -152,10 +152,10 @@ public struct StatCache: Sendable {
     var out = Self.magic
     out.reserveCapacity(entries.count * 120 + 32)
     func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-    put(UInt32(entries.count))
-    for (path, e) in entries {
-      let p = Array(path.utf8)
-      guard p.count <= Int(UInt16.max) else { continue }
+    let kept = entries.filter { $0.key.value.utf8.count <= Int(UInt16.max) }
+    put(UInt32(kept.count))
+    for (path, e) in kept {
+      let p = Array(path.value.utf8)
       put(UInt16(p.count))
       out.append(contentsOf: p)
       put(e.device); put(e.inode); put(e.size); put(e.mtime); put(e.ctime)

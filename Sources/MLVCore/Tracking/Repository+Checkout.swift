@@ -87,8 +87,8 @@ extension Repository {
       return store.contains(current.id) ? [] : [path]
     }
     if artifact.pointer.kind == .directory, let target = try? readDirectoryManifest(artifact.pointer.id) {
-      let wanted = Dictionary(uniqueKeysWithValues: target.entries.map { ($0.path, $0.id) })
-      return manifest.entries.filter { wanted[$0.path] != $0.id && !store.contains($0.id) }.map { path + "/" + $0.path }
+      let wanted = Dictionary(target.entries.map { (BytewisePath($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
+      return manifest.entries.filter { wanted[BytewisePath($0.path)] != $0.id && !store.contains($0.id) }.map { path + "/" + $0.path }
     }
     return manifest.entries.filter { !store.contains($0.id) }.map { path + "/" + $0.path }
   }
@@ -122,9 +122,9 @@ extension Repository {
       return
     }
     let manifest = try readDirectoryManifest(pointer.id)
-    var have: [String: DirectoryEntry] = [:]
-    if let old = current?.manifest { have = Dictionary(uniqueKeysWithValues: old.entries.map { ($0.path, $0) }) }
-    let needed = manifest.entries.filter { e in have[e.path].map { $0.id != e.id || $0.executable != e.executable } ?? true }
+    var have: [BytewisePath: DirectoryEntry] = [:]
+    if let old = current?.manifest { have = Dictionary(old.entries.map { (BytewisePath($0.path), $0) }, uniquingKeysWith: { a, _ in a }) }
+    let needed = manifest.entries.filter { e in have[BytewisePath(e.path)].map { $0.id != e.id || $0.executable != e.executable } ?? true }
     // Stage every changed file (verified) before renaming any, so a bad object changes nothing.
     let (store, durable, staging) = (self.store, config.fsync, stagingDirectory(for: destination))
     let temporaries = try FileIngest.parallelMap(needed) { e in
@@ -133,19 +133,26 @@ extension Repository {
         destination: destination + "/" + e.path, staging: staging)
     }
     if current != nil && current?.kind != .directory { unlink(destination) }
-    let wanted = Set(manifest.entries.map(\.path))
+    let wanted = Set(manifest.entries.map { BytewisePath($0.path) })
     var staged: [StagedFile] = []
     for (e, temp) in zip(needed, temporaries) {
       staged.append(StagedFile(destination: destination + "/" + e.path, relativeForCache: path + "/" + e.path, temporary: temp))
     }
-    for file in staged { try makeDirectories(parentDirectory(file.destination)) }
-    try commit(staged, cache: &cache)
+    // Old files go first (they are in the store: checked above), so a file can become a
+    // directory of the same name and back.
     for old in have.keys where !wanted.contains(old) {
-      unlink(destination + "/" + old)
-      cache.forget(path + "/" + old)
+      unlink(destination + "/" + old.value)
+      cache.forget(path + "/" + old.value)
       result.filesRemoved += 1
     }
     removeEmptyDirectories(destination, keepRoot: true)
+    for file in staged {
+      do { try makeDirectories(parentDirectory(file.destination)) } catch {
+        for f in staged { unlink(f.temporary) }
+        throw error
+      }
+    }
+    try commit(staged, cache: &cache)
     for e in needed {
       written.append((path + "/" + e.path, e.type == .chunked ? .chunked : .blob, 0, e.id))
     }

@@ -89,16 +89,16 @@ extension Repository {
 
   static func compare(old: DirectoryManifest, new: DirectoryManifest) -> DirectoryChanges {
     var changes = DirectoryChanges()
-    let before = Dictionary(uniqueKeysWithValues: old.entries.map { ($0.path, $0) })
-    let after = Dictionary(uniqueKeysWithValues: new.entries.map { ($0.path, $0) })
+    let before = Dictionary(old.entries.map { (BytewisePath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
+    let after = Dictionary(new.entries.map { (BytewisePath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
     for e in new.entries {
-      if let b = before[e.path] {
+      if let b = before[BytewisePath(e.path)] {
         if b.id != e.id || b.executable != e.executable { changes.modified.append(e.path) }
       } else {
         changes.added.append(e.path)
       }
     }
-    for e in old.entries where after[e.path] == nil { changes.removed.append(e.path) }
+    for e in old.entries where after[BytewisePath(e.path)] == nil { changes.removed.append(e.path) }
     return changes
   }
 }

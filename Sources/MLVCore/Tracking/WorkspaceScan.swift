@@ -24,32 +24,23 @@ struct FoundFile: Sendable {
 }
 
 extension Repository {
-  /// Lists the regular files under `dir` (absolute), recursively. Symbolic links and special
-  /// files are reported in `skipped`; pointer files inside make it an error (nested tracking).
+  /// Lists the regular files under `dir` (absolute), recursively, on all cores. Symbolic links
+  /// and special files are reported in `skipped`; pointer files inside make it an error (nested
+  /// tracking), and so does a name that is not UTF-8 (it could not be stored faithfully).
   func listFiles(under dir: String, displayPath: String) throws -> (files: [FoundFile], skipped: [String]) {
-    var files: [FoundFile] = []
-    var skipped: [String] = []
-    func walk(_ relative: String) throws {
-      let absoluteDir = relative.isEmpty ? dir : dir + "/" + relative
-      for entry in listDirectory(absoluteDir) {
-        let rel = relative.isEmpty ? entry.name : relative + "/" + entry.name
-        if entry.isDirectory {
-          if entry.name == ".git" || entry.name == ".mlv" {
-            throw CoreError.cannotTrack(displayPath, reason: "it contains '\(rel)'")
-          }
-          try walk(rel)
-        } else if entry.isRegular {
-          if entry.name.hasSuffix(Pointer.suffix) {
-            throw CoreError.cannotTrack(displayPath, reason: "it contains the mlv pointer '\(rel)'")
-          }
-          guard let st = fileStatus(dir + "/" + rel) else { continue }
-          files.append(FoundFile(relative: rel, status: st))
-        } else {
-          skipped.append(rel)
-        }
-      }
+    var top = DirectoryListing()
+    try top.read(dir, relative: "", displayPath: displayPath)
+    let subtrees = try FileIngest.parallelMap(top.subdirectories) { relative in
+      var listing = DirectoryListing()
+      try listing.walk(dir, relative: relative, displayPath: displayPath)
+      return listing
     }
-    try walk("")
+    var files = top.files
+    var skipped = top.skipped
+    for s in subtrees {
+      files += s.files
+      skipped += s.skipped
+    }
     return (files, skipped)
   }
 
@@ -105,13 +96,16 @@ extension Repository {
   }
 
   /// Whether a tracked directory is exactly as the cache last saw it as `id`: same files, same
-  /// status. Costs one `lstat` per file and no reads.
+  /// status. Costs one `fstatat` per file and no reads.
   func directoryUnchanged(_ path: String, id: ObjectID, cache: StatCache) -> Bool {
     guard let record = cache.directoryRecord(path), record.id == id,
       let (files, _) = try? listFiles(under: absolute(path), displayPath: path), files.count == Int(record.count)
     else { return false }
-    for f in files { guard cache.lookup(path + "/" + f.relative, f.status) != nil else { return false } }
-    return true
+    let halves = [0..<files.count / 2, files.count / 2..<files.count]
+    let results = (try? FileIngest.parallelMap(halves) { range in
+      range.allSatisfy { cache.lookup(path + "/" + files[$0].relative, files[$0].status) != nil }
+    }) ?? [false]
+    return results.allSatisfy { $0 }
   }
 
   /// The workspace content of `path` (nil when absent), without writing to the store.
@@ -124,6 +118,64 @@ extension Repository {
       return ScannedContent(kind: f.layout == .chunked ? .chunked : .blob, id: f.id, size: f.size, count: f.chunkCount, manifest: nil)
     default:
       throw CoreError.cannotTrack(path, reason: "not a regular file or directory")
+    }
+  }
+}
+
+/// The files found under one directory of a tracked tree.
+struct DirectoryListing: Sendable {
+  var files: [FoundFile] = []
+  var skipped: [String] = []
+  var subdirectories: [String] = []
+
+  /// Reads one directory (`root/relative`): files with their status (by `fstatat` on the open
+  /// directory, so no path is resolved twice), subdirectories to visit, special files skipped.
+  mutating func read(_ root: String, relative: String, displayPath: String) throws {
+    let path = relative.isEmpty ? root : root + "/" + relative
+    guard let dir = opendir(path) else { throw systemError(errno, path: path, operation: "read directory") }
+    defer { closedir(dir) }
+    let fd = dirfd(dir)
+    while let entry = readdir(dir) {
+      let name: String? = withUnsafePointer(to: &entry.pointee.d_name) { p in
+        p.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
+      }
+      guard let name else {
+        throw CoreError.cannotTrack(displayPath, reason: "a file name in '\(relative.isEmpty ? "." : relative)' is not valid UTF-8")
+      }
+      if name == "." || name == ".." { continue }
+      let rel = relative.isEmpty ? name : relative + "/" + name
+      var type = entry.pointee.d_type
+      var st = stat()
+      if type == UInt8(DT_REG) || type == UInt8(DT_UNKNOWN) {
+        guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: type = UInt8(DT_REG)
+        case S_IFDIR: type = UInt8(DT_DIR)
+        default: type = UInt8(DT_UNKNOWN)
+        }
+      }
+      if type == UInt8(DT_DIR) {
+        if name == ".git" || name == ".mlv" { throw CoreError.cannotTrack(displayPath, reason: "it contains '\(rel)'") }
+        subdirectories.append(rel)
+      } else if type == UInt8(DT_REG) {
+        if name.hasSuffix(Pointer.suffix) {
+          throw CoreError.cannotTrack(displayPath, reason: "it contains the mlv pointer '\(rel)'")
+        }
+        files.append(FoundFile(relative: rel, status: st))
+      } else {
+        skipped.append(rel)
+      }
+    }
+  }
+
+  /// Reads `root/relative` and everything below it.
+  mutating func walk(_ root: String, relative: String, displayPath: String) throws {
+    var pending = [relative]
+    while let next = pending.popLast() {
+      let before = subdirectories.count
+      try read(root, relative: next, displayPath: displayPath)
+      pending += subdirectories[before...]
+      subdirectories.removeSubrange(before...)
     }
   }
 }

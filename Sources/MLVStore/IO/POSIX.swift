@@ -114,7 +114,11 @@ public func syncDirectory(_ path: String) {
 
 /// Creates `path` and its parents; an existing directory is success.
 public func makeDirectories(_ path: String) throws {
-  if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+  if mkdir(path, 0o755) == 0 { return }
+  if errno == EEXIST {
+    guard let st = fileStatus(path), st.st_mode & S_IFMT != S_IFREG else { throw systemError(ENOTDIR, path: path, operation: "create directory") }
+    return
+  }
   if errno == ENOENT {
     let parent = parentDirectory(path)
     if parent != path && !parent.isEmpty {

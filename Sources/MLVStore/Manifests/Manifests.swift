@@ -161,8 +161,8 @@ public struct DirectoryManifest: Sendable, Equatable {
     for e in wire.entries where !isSafeRelativePath(e.path) {
       throw StoreError.malformedManifest(id, reason: "entry '\(e.path)' escapes its directory")
     }
-    var seen = Set<String>()
-    for e in wire.entries where !seen.insert(e.path).inserted {
+    var seen = Set<BytewisePath>()
+    for e in wire.entries where !seen.insert(BytewisePath(e.path)).inserted {
       throw StoreError.malformedManifest(id, reason: "entry '\(e.path)' appears twice")
     }
     return try DirectoryManifest(entries: wire.entries)
@@ -192,4 +192,26 @@ public func isSafeRelativePath(_ path: String) -> Bool {
     if component.isEmpty || component == "." || component == ".." { return false }
   }
   return true
+}
+
+/// A path compared and hashed by its UTF-8 bytes.
+///
+/// Swift's `String` equality is Unicode canonical equivalence, under which `é` (NFC) and
+/// `e◌́` (NFD) are equal — but a file system holds them as two different files. Every set or
+/// dictionary keyed by a path uses this instead.
+public struct BytewisePath: Hashable, Sendable, CustomStringConvertible {
+  /// The path.
+  public let value: String
+
+  /// Wraps `value`.
+  public init(_ value: String) { self.value = value }
+
+  public var description: String { value }
+
+  public static func == (a: BytewisePath, b: BytewisePath) -> Bool { a.value.utf8.elementsEqual(b.value.utf8) }
+
+  public func hash(into hasher: inout Hasher) {
+    var copy = value
+    copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+  }
 }
