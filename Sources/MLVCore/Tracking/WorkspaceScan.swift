@@ -78,7 +78,7 @@ extension Repository {
     }
     let root = absolute(path)
     let ingested = try FileIngest.parallelMap(misses) { i in
-      try FileIngest.ingest(path: root + "/" + files[i].relative, store: store)
+      try FileIngest.ingest(path: root + "/" + files[i].relative, store: store, knownSize: Int(files[i].status.st_size))
     }
     for (k, i) in misses.enumerated() {
       let f = files[i]

@@ -45,9 +45,12 @@ public enum FileIngest {
   public static let bytesHashed = Atomic<Int>(0)
 
   /// Reads `path` and stores its content in `store`; with no store, only computes the id.
-  public static func ingest(path: String, store: (any ObjectStore)?) throws -> IngestedFile {
+  ///
+  /// `knownSize` (from a directory listing just made) spares a `fstat`; a file that turns out
+  /// to have another size is reported as changed.
+  public static func ingest(path: String, store: (any ObjectStore)?, knownSize: Int? = nil) throws -> IngestedFile {
     let file = try FileHandle(path: path, flags: O_RDONLY)
-    let size = Int(try file.status().st_size)
+    let size = try knownSize ?? Int(file.status().st_size)
     filesHashed.add(1, ordering: .relaxed)
     bytesHashed.add(size, ordering: .relaxed)
     if size <= Chunker.maximumSize {

@@ -61,6 +61,26 @@ public final class FileHandle: @unchecked Sendable {
     }
   }
 
+  /// Writes `header` then `body` with as few system calls as possible (one, normally).
+  public func writeAll(header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) throws {
+    var vectors = [
+      iovec(iov_base: UnsafeMutableRawPointer(mutating: header.baseAddress), iov_len: header.count),
+      iovec(iov_base: UnsafeMutableRawPointer(mutating: body.baseAddress), iov_len: body.count),
+    ]
+    let total = header.count + body.count
+    let n = writev(fd, &vectors, 2)
+    if n == total { return }
+    if n < 0 && errno != EINTR { throw systemError(errno, path: path, operation: "write") }
+    // A short write: finish the rest plainly.
+    let done = max(n, 0)
+    if done < header.count {
+      try writeAll(UnsafeRawBufferPointer(rebasing: header[done...]))
+      try writeAll(body)
+    } else {
+      try writeAll(UnsafeRawBufferPointer(rebasing: body[(done - header.count)...]))
+    }
+  }
+
   /// Writes all of `bytes` at `position`, leaving the file offset alone (safe from several threads).
   public func writeAll(_ bytes: UnsafeRawBufferPointer, at position: Int) throws {
     var offset = 0

@@ -57,8 +57,7 @@ public struct LocalStore: ObjectStore {
       if encoding == .zlib {
         try (header + compressed).withUnsafeBytes { try file.writeAll($0) }
       } else {
-        try header.withUnsafeBytes { try file.writeAll($0) }
-        try file.writeAll(content)
+        try header.withUnsafeBytes { try file.writeAll(header: $0, body: content) }
       }
       if durable { try file.sync() }
     }
