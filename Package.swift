@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
   name: "mlv",
-  platforms: [.macOS(.v13)],
   products: [
     .executable(name: "mlv", targets: ["mlv"]),
     .library(name: "MLVCore", targets: ["MLVCore"]),

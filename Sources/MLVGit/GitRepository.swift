@@ -240,18 +240,27 @@ public final class GitRepository {
     try walk(starts: [start])
   }
 
-  /// Every commit reachable from any ref (branches, tags, `refs/mlv/*`, …) or from HEAD.
+  /// Every commit reachable from any ref (branches, tags, `refs/mlv/*`, …), from HEAD, or
+  /// from any reflog entry — what `git gc` keeps, so a reset can still be undone with its data.
   public func reachableCommits() throws -> [GitObjectID] {
     var names = git_strarray()
     try check(git_reference_list(&names, repo), "list references")
     defer { git_strarray_dispose(&names) }
     var starts: [GitObjectID] = []
-    for i in 0..<names.count {
-      let name = String(cString: names.strings[i]!)
+    var refNames = ["HEAD"]
+    for i in 0..<names.count { refNames.append(String(cString: names.strings[i]!)) }
+    for name in refNames {
       if let commit = try? resolveCommit(name) { starts.append(commit) }
+      var reflog: OpaquePointer?
+      guard git_reflog_read(&reflog, repo, name) == 0, let reflog else { continue }
+      defer { git_reflog_free(reflog) }
+      for k in 0..<git_reflog_entrycount(reflog) {
+        guard let entry = git_reflog_entry_byindex(reflog, k), let id = git_reflog_entry_id_new(entry) else { continue }
+        let oid = GitObjectID(id)
+        if (try? commitInfo(oid)) != nil { starts.append(oid) }
+      }
     }
-    if let head = headCommit() { starts.append(head) }
-    return try walk(starts: starts)
+    return try walk(starts: Array(Set(starts)))
   }
 
   private func walk(starts: [GitObjectID]) throws -> [GitObjectID] {

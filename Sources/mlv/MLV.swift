@@ -16,10 +16,7 @@ struct MLV: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "mlv",
     abstract: "Version data, models and runs beside Git.",
-    discussion: """
-      mlv stores large files and directories as content-addressed objects in .mlv/objects and
-      writes small pointer files (NAME.mlv) that you commit with Git.
-      """,
+    discussion: "mlv stores large files and directories as content-addressed objects in .mlv/objects and writes small pointer files (NAME.mlv) that you commit with Git.",
     version: "0.1.0",
     subcommands: [
       Init.self, Add.self, Status.self, Checkout.self, List.self, Show.self, Log.self, Fsck.self, GC.self,
@@ -51,7 +48,7 @@ struct MLV: ParsableCommand {
         var first: String = lines.first ?? "invalid arguments"
         if first.hasPrefix("Error: ") { first = String(first.dropFirst(7)) }
         writeDiagnostic("error: " + first.prefix(1).lowercased() + first.dropFirst())
-        for line in lines.dropFirst() {
+        for line in lines.dropFirst() where line.hasPrefix("Usage:") || line.hasPrefix("See ") {
           writeDiagnostic("hint: " + line.prefix(1).lowercased() + line.dropFirst())
         }
         Glibc.exit(ExitStatus.usage.rawValue)

@@ -16,6 +16,20 @@ enum Output {
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
   }
 
+  /// `1 file`, `2 files`.
+  static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+  /// `path` (from the repository root) as seen from `cwd`, for commands the user will type.
+  static func fromCwd(_ path: String, root: String, cwd: String) -> String {
+    let target = (root + "/" + path).split(separator: "/")
+    let here = cwd.split(separator: "/")
+    var common = 0
+    while common < min(target.count, here.count) && target[common] == here[common] { common += 1 }
+    let up = Array(repeating: "..", count: here.count - common)
+    let parts = up + target[common...].map(String.init)
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+  }
+
   /// `+1.0 MiB` / `-3 B` / `0 B`.
   static func signedSize(_ bytes: Int) -> String {
     bytes > 0 ? "+" + size(bytes) : bytes < 0 ? "-" + size(-bytes) : "0 B"
@@ -58,7 +72,7 @@ struct PointerJSON: Encodable {
     type = artifact.pointer.kind.rawValue
     id = artifact.pointer.id.description
     size = artifact.pointer.size
-    chunks = artifact.pointer.kind == .directory ? nil : artifact.pointer.count
+    chunks = artifact.pointer.kind == .chunked ? artifact.pointer.count : nil
     files = artifact.pointer.kind == .directory ? artifact.pointer.count : nil
   }
 }

@@ -164,3 +164,63 @@ import Testing
     try w.fails(.invalidInput, "is not tracked", "show", "c.txt", "--rev", "HEAD")
   }
 }
+
+@Suite struct TrackingDetailsTests {
+  @Test func executableSingleFilesKeepTheirMode() throws {
+    let w = try Workspace()
+    try w.dir.write("train.sh", "#!/bin/sh\n")
+    chmod(w.dir.url("train.sh"), 0o755)
+    try w.ok("add", "train.sh")
+    #expect(try w.dir.readText("train.sh.mlv").hasSuffix("mode: 755\n"))
+    try FileManager.default.removeItem(atPath: w.dir.url("train.sh"))
+    try w.ok("checkout")
+    #expect(FileManager.default.isExecutableFile(atPath: w.dir.url("train.sh")))
+    chmod(w.dir.url("train.sh"), 0o644)
+    #expect(try w.ok("status").stdout.contains("modified:"))
+    #expect(try w.run("status", "--exit-code").status == 1)
+    try w.ok("checkout", "--force")
+    #expect(FileManager.default.isExecutableFile(atPath: w.dir.url("train.sh")))
+    #expect(try w.run("status", "--exit-code").status == 0)
+  }
+
+  @Test func pointersWithWindowsLineEndsAreRead() throws {
+    let w = try Workspace()
+    try w.dir.write("a.txt", "a")
+    try w.ok("add", "a.txt")
+    let text = try w.dir.readText("a.txt.mlv").replacingOccurrences(of: "\n", with: "\r\n")
+    try w.dir.write("a.txt.mlv", text)
+    #expect(try w.ok("status").stdout.contains("matches its pointer"))
+  }
+
+  @Test func theAddHintNamesPathsFromTheCurrentDirectory() throws {
+    let w = try Workspace()
+    try w.dir.write("data/sub/x.csv", "x")
+    let r = try w.ok("add", "x.csv", in: "data/sub")
+    #expect(r.stderr.contains("hint: to record this version with git, run: git add x.csv.mlv .gitignore"))
+    #expect(w.dir.exists("data/sub/x.csv.mlv"))
+  }
+
+  @Test func gcKeepsWhatOnlyTheReflogStillReaches() throws {
+    let w = try Workspace()
+    try w.dir.write("m.bin", "first version")
+    try w.ok("add", "m.bin")
+    try w.repo.commitAll("v1")
+    try w.dir.write("m.bin", "second version")
+    try w.ok("add", "m.bin")
+    try w.repo.commitAll("v2")
+    try w.repo.git("reset", "-q", "--hard", "HEAD~1")
+    try w.ok("checkout", "--force")
+    try w.ok("gc")
+    #expect(w.store.contains(SHA256.hash(Array("second version".utf8))))
+  }
+
+  @Test func configRejectsUnknownKeysAndValues() throws {
+    let w = try Workspace()
+    try w.fails(.invalidInput, "unknown configuration key 'core.colour'", "config", "core.colour", "red")
+    try w.fails(.invalidInput, "invalid value 'maybe' for 'core.fsync'", "config", "core.fsync", "maybe")
+    try w.ok("config", "core.fsync", "true")
+    #expect(try w.ok("config", "core.fsync").stdout == "true\n")
+    try w.dir.write(".mlv/config", "[core]\n\tformat = 9\n")
+    try w.fails(.notARepository, "repository format 9 is newer", "status")
+  }
+}

@@ -24,8 +24,9 @@ public enum TrackedKind: String, Sendable {
 /// size: 1073741824
 /// chunks: 3402
 /// ```
-/// `chunks` appears for `chunked`, `files` for `directory`. The text is canonical: this key
-/// order, one space after the colon, a final newline. Readers reject unknown keys.
+/// `chunks` appears for `chunked`, `files` for `directory`, and `mode: 755` last for an
+/// executable file. The text is canonical: this key order, one space after the colon, a final
+/// newline. Readers reject unknown keys, and accept CRLF line ends.
 public struct Pointer: Sendable, Equatable {
   /// The pointer format this code writes.
   public static let format = 1
@@ -43,14 +44,17 @@ public struct Pointer: Sendable, Equatable {
   public let size: Int
   /// Chunks of a chunked file, files of a directory, 1 for a blob.
   public let count: Int
+  /// Whether a single file is executable (written as `mode: 755`; absent means 644).
+  public let executable: Bool
 
   /// A pointer.
-  public init(path: String, kind: TrackedKind, id: ObjectID, size: Int, count: Int) {
+  public init(path: String, kind: TrackedKind, id: ObjectID, size: Int, count: Int, executable: Bool = false) {
     self.path = path
     self.kind = kind
     self.id = id
     self.size = size
     self.count = count
+    self.executable = executable
   }
 
   /// The canonical text.
@@ -61,6 +65,7 @@ public struct Pointer: Sendable, Equatable {
     case .chunked: out += "chunks: \(count)\n"
     case .directory: out += "files: \(count)\n"
     }
+    if executable { out += "mode: 755\n" }
     return out
   }
 
@@ -71,34 +76,46 @@ public struct Pointer: Sendable, Equatable {
       throw bad("not a small UTF-8 text file")
     }
     var fields: [String: String] = [:]
-    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+    // Any line end: git's autocrlf may have given the pointer Windows ones ("\r\n" is one Character).
+    for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
       if line.hasPrefix("#") { continue }
       guard let colon = line.firstIndex(of: ":") else { throw bad("line '\(line)' is not 'key: value'") }
       let key = String(line[..<colon])
       var value = line[line.index(after: colon)...]
       if value.hasPrefix(" ") { value = value.dropFirst() }
-      guard ["format", "path", "type", "id", "size", "chunks", "files"].contains(key) else { throw bad("unknown key '\(key)'") }
+      guard ["format", "path", "type", "id", "size", "chunks", "files", "mode"].contains(key) else { throw bad("unknown key '\(key)'") }
       guard fields[key] == nil else { throw bad("key '\(key)' appears twice") }
       fields[key] = String(value)
     }
-    guard let format = fields["format"].flatMap({ Int($0) }) else { throw bad("'format' is missing") }
+    func number(_ key: String) -> Int? {
+      guard let text = fields[key], !text.isEmpty, text.utf8.count < 19, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+      return Int(text)
+    }
+    guard let format = number("format") else { throw bad("'format' is missing") }
     guard format == Self.format else { throw bad("unsupported format \(format)") }
     guard let path = fields["path"] else { throw bad("'path' is missing") }
     guard isSafeRelativePath(path) else { throw bad("path '\(path)' must be relative and must not contain '..'") }
     guard let kind = fields["type"].flatMap({ TrackedKind(rawValue: $0) }) else { throw bad("'type' must be blob, chunked or directory") }
     guard let id = fields["id"].flatMap({ ObjectID($0) }) else { throw bad("'id' is not a sha256 object id") }
-    guard let size = fields["size"].flatMap({ Int($0) }), size >= 0 else { throw bad("'size' is not a number") }
+    guard let size = number("size") else { throw bad("'size' is not a number") }
+    let executable: Bool
+    switch fields["mode"] {
+    case nil, "644": executable = false
+    case "755": executable = true
+    default: throw bad("'mode' must be 644 or 755")
+    }
+    if executable && kind == .directory { throw bad("a directory has no 'mode'") }
     let count: Int
     switch kind {
     case .blob: count = 1
     case .chunked:
-      guard let n = fields["chunks"].flatMap({ Int($0) }), n > 0 else { throw bad("'chunks' is missing") }
+      guard let n = number("chunks"), n > 0 else { throw bad("'chunks' is missing") }
       count = n
     case .directory:
-      guard let n = fields["files"].flatMap({ Int($0) }), n >= 0 else { throw bad("'files' is missing") }
+      guard let n = number("files") else { throw bad("'files' is missing") }
       count = n
     }
-    return Pointer(path: path, kind: kind, id: id, size: size, count: count)
+    return Pointer(path: path, kind: kind, id: id, size: size, count: count, executable: executable)
   }
 }
 

@@ -27,14 +27,14 @@ public struct Config: Sendable, Equatable {
     switch key {
     case "core.compression":
       guard CompressionPolicy(rawValue: value) != nil else {
-        throw CoreError.badConfig("value '\(value)' for 'core.compression' (none, auto, zlib)")
+        throw CoreError.badConfig("invalid value '\(value)' for 'core.compression' (none, auto, zlib)")
       }
     case "core.fsync":
-      guard value == "true" || value == "false" else { throw CoreError.badConfig("value '\(value)' for 'core.fsync' (true, false)") }
+      guard value == "true" || value == "false" else { throw CoreError.badConfig("invalid value '\(value)' for 'core.fsync' (true, false)") }
     case "core.format":
-      throw CoreError.badConfig("key 'core.format': it is set by 'mlv init'")
+      throw CoreError.badConfig("'core.format' cannot be set: it is written by 'mlv init'")
     default:
-      throw CoreError.badConfig("key '\(key)'")
+      throw CoreError.badConfig("unknown configuration key '\(key)'")
     }
     values[key] = value
   }
@@ -51,7 +51,7 @@ public struct Config: Sendable, Equatable {
     var config = Config()
     config.values = [:]
     var section: String?
-    for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       let line = rawLine.trimmingWhitespace()
       if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
       if line.hasPrefix("[") {

@@ -38,7 +38,7 @@ public enum CoreError: UserFacingError, Equatable {
     case .wouldOverwrite(let paths):
       let shown = paths.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
       return "local changes to \(shown)\(paths.count > 5 ? " and \(paths.count - 5) more" : "") would be overwritten by checkout"
-    case .badConfig(let what): return "unknown configuration \(what)"
+    case .badConfig(let what): return what
     case .malformedConfig(let path, let reason): return "malformed config '\(path)': \(reason)"
     case .incompleteReachability(let what): return "gc cannot tell what is still referenced: \(what)"
     }

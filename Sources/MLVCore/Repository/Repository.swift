@@ -109,7 +109,7 @@ public final class Repository {
     let handle = try FileHandle(path: lockPath, flags: O_RDWR | O_CREAT, mode: 0o644)
     if flock(handle.fd, LOCK_EX | LOCK_NB) != 0 {
       guard errno == EWOULDBLOCK else { throw systemError(errno, path: lockPath, operation: "lock") }
-      writeDiagnostic("waiting for another mlv process to finish (lock '.mlv/lock')")
+      writeDiagnostic("warning: waiting for another mlv process to finish (it holds '.mlv/lock')")
       while flock(handle.fd, LOCK_EX) != 0 {
         guard errno == EINTR else { throw systemError(errno, path: lockPath, operation: "lock") }
       }

@@ -76,7 +76,9 @@ extension Repository {
       let f = try scanFile(path, status: st, cache: &cache, store: store)
       content = ScannedContent(kind: f.layout == .chunked ? .chunked : .blob, id: f.id, size: f.size, count: f.chunkCount, manifest: nil)
     }
-    let pointer = Pointer(path: lastComponent(path), kind: content.kind, id: content.id, size: content.size, count: content.count)
+    let executable = content.kind != .directory && st.st_mode & 0o111 != 0
+    let pointer = Pointer(
+      path: lastComponent(path), kind: content.kind, id: content.id, size: content.size, count: content.count, executable: executable)
     let pointerPath = path + Pointer.suffix
     let text = Array(pointer.text().utf8)
     let existing = try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll()
@@ -94,7 +96,7 @@ extension Repository {
     let file = absolute(relative)
     let line = "/" + lastComponent(path)
     var text = (try? FileHandle(path: file, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    if text.split(separator: "\n").contains(where: { $0.trimmingWhitespace() == line }) { return relative }
+    if text.split(whereSeparator: \.isNewline).contains(where: { $0.trimmingWhitespace() == line }) { return relative }
     if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
     text += line + "\n"
     try writeFileAtomically(file, Array(text.utf8), durable: config.fsync)

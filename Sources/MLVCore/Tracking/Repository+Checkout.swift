@@ -60,7 +60,9 @@ extension Repository {
       var refused: [String] = []
       for artifact in artifacts {
         let current = try currentContent(artifact.dataPath, cache: &cache)
-        if let current, current.id == artifact.pointer.id, current.kind == artifact.pointer.kind {
+        if let current, current.id == artifact.pointer.id, current.kind == artifact.pointer.kind,
+          current.kind == .directory || isExecutable(artifact.dataPath) == artifact.pointer.executable
+        {
           result.upToDate.append(artifact.dataPath)
           continue
         }
@@ -93,6 +95,10 @@ extension Repository {
     return manifest.entries.filter { !store.contains($0.id) }.map { path + "/" + $0.path }
   }
 
+  func isExecutable(_ path: String) -> Bool {
+    fileStatus(absolute(path)).map { $0.st_mode & 0o111 != 0 } ?? false
+  }
+
   func readDirectoryManifest(_ id: ObjectID) throws -> DirectoryManifest {
     try DirectoryManifest.decode(store.read(id), id: id)
   }
@@ -112,7 +118,7 @@ extension Repository {
     if pointer.kind != .directory {
       let layout: FileLayout = pointer.kind == .chunked ? .chunked : .blob
       let staged = try Self.stage(
-        store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: false,
+        store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: pointer.executable,
         destination: destination, staging: stagingDirectory(for: destination), reuse: reusableChunks(destination, current: current))
       if current?.kind == .directory { try removeTree(destination) }
       try commit([StagedFile(destination: destination, relativeForCache: path, temporary: staged)], cache: &cache)
@@ -127,11 +133,16 @@ extension Repository {
     let needed = manifest.entries.filter { e in have[BytewisePath(e.path)].map { $0.id != e.id || $0.executable != e.executable } ?? true }
     // Stage every changed file (verified) before renaming any, so a bad object changes nothing.
     let (store, durable, staging) = (self.store, config.fsync, stagingDirectory(for: destination))
-    let temporaries = try FileIngest.parallelMap(needed) { e in
+    let outcomes = FileIngest.parallelResults(needed) { e in
       try Self.stage(
         store: store, durable: durable, layout: e.type, id: e.id, size: e.size, executable: e.executable,
         destination: destination + "/" + e.path, staging: staging)
     }
+    if let failure = outcomes.first(where: { if case .failure = $0 { true } else { false } }) {
+      for case .success(let temp) in outcomes { unlink(temp) }
+      _ = try failure.get()
+    }
+    let temporaries = outcomes.map { try! $0.get() }
     if current != nil && current?.kind != .directory { unlink(destination) }
     let wanted = Set(manifest.entries.map { BytewisePath($0.path) })
     var staged: [StagedFile] = []

@@ -76,7 +76,8 @@ extension Repository {
           continue
         }
         let current = try scanFile(path, status: st, cache: &cache, store: nil)
-        entries.append(StatusEntry(artifact: artifact, state: current.id == pointer.id ? .unchanged : .modified, inStore: inStore, changes: nil))
+        let same = current.id == pointer.id && (st.st_mode & 0o111 != 0) == pointer.executable
+        entries.append(StatusEntry(artifact: artifact, state: same ? .unchanged : .modified, inStore: inStore, changes: nil))
       }
     }
     // Refreshing the cache is a courtesy: skip it when another mlv process holds the lock.

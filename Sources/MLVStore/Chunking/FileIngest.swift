@@ -188,6 +188,12 @@ public enum FileIngest {
 
   /// Runs `body` over `items` on all cores, in order of index, returning the results in order.
   public static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) throws -> R) throws -> [R] {
+    try parallelResults(items, body).map { try $0.get() }
+  }
+
+  /// Runs `body` over `items` on all cores and returns every outcome, failures included (so a
+  /// caller can undo the successes when one item fails).
+  public static func parallelResults<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) throws -> R) -> [Result<R, any Error>] {
     nonisolated(unsafe) var results: [Result<R, any Error>?] = Array(repeating: nil, count: items.count)
     let workers = min(workerCount, max(1, items.count))
     results.withUnsafeMutableBufferPointer { out in
@@ -200,14 +206,6 @@ public enum FileIngest {
         }
       }
     }
-    var mapped: [R] = []
-    mapped.reserveCapacity(items.count)
-    for r in results {
-      switch r! {
-      case .success(let v): mapped.append(v)
-      case .failure(let e): throw e
-      }
-    }
-    return mapped
+    return results.map { $0! }
   }
 }

@@ -13,17 +13,21 @@ struct Add: RepositoryCommand {
   var json = false
 
   func run() throws {
-    let results = try openRepository().add(paths, cwd: cwd)
+    let repository = try openRepository()
+    let results = try repository.add(paths, cwd: cwd)
     if json { return try Output.json(results.map { PointerJSON(TrackedArtifact(pointerPath: $0.pointerPath, pointer: $0.pointer)) }) }
     for r in results {
       let p = r.pointer
-      let detail = p.kind == .directory ? "\(p.count) files" : p.kind == .chunked ? "\(p.count) chunks" : "1 object"
+      let detail = p.kind == .directory ? Output.count(p.count, "file") : p.kind == .chunked ? Output.count(p.count, "chunk") : "1 object"
       print("\(r.changed ? "added" : "unchanged") '\(r.path)' (\(Output.size(p.size)), \(detail)) -> \(r.pointerPath)")
     }
     let changed = results.filter(\.changed)
     if !changed.isEmpty {
       var files: [String] = []
-      for name in changed.flatMap({ [$0.pointerPath, $0.gitignorePath] }) where !files.contains(name) { files.append(name) }
+      for name in changed.flatMap({ [$0.pointerPath, $0.gitignorePath] }).map({ Output.fromCwd($0, root: repository.root, cwd: cwd) })
+      where !files.contains(name) {
+        files.append(name)
+      }
       writeDiagnostic("hint: to record this version with git, run: git add \(files.joined(separator: " "))")
     }
   }

@@ -35,6 +35,6 @@ struct Checkout: RepositoryCommand {
       return try Output.json(Summary(updated: r.updated, upToDate: r.upToDate, filesWritten: r.filesWritten, bytesWritten: r.bytesWritten, filesRemoved: r.filesRemoved))
     }
     for path in r.updated { print("updated '\(path)'") }
-    print("\(r.updated.count) updated, \(r.upToDate.count) up to date (\(r.filesWritten) files, \(Output.size(r.bytesWritten)) written\(r.filesRemoved > 0 ? ", \(r.filesRemoved) removed" : ""))")
+    print("\(r.updated.count) updated, \(r.upToDate.count) up to date (\(Output.count(r.filesWritten, "file")), \(Output.size(r.bytesWritten)) written\(r.filesRemoved > 0 ? ", \(r.filesRemoved) removed" : ""))")
   }
 }

@@ -18,7 +18,7 @@ struct ConfigCommand: RepositoryCommand {
       try config.set(key, value)
       try repository.saveConfig(config)
     } else {
-      guard let current = config.value(key) else { throw CoreError.badConfig("key '\(key)'") }
+      guard let current = config.value(key) else { throw CoreError.badConfig("unknown configuration key '\(key)'") }
       print(current)
     }
   }

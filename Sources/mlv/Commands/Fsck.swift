@@ -33,7 +33,7 @@ struct Fsck: RepositoryCommand {
       for c in r.corrupt { print("corrupt: \(c.id) (\(c.reason))") }
       for m in r.missing { print("missing: \(m.id) (referenced by \(m.referencedBy))") }
       for b in r.badPointers { print("bad pointer: \(b.path) (\(b.reason))") }
-      print("checked \(r.objectsChecked) objects (\(Output.size(r.bytesChecked))): \(r.corrupt.count) corrupt, \(r.missing.count) missing, \(r.badPointers.count) bad pointers")
+      print("checked \(Output.count(r.objectsChecked, "object")) (\(Output.size(r.bytesChecked))): \(r.corrupt.count) corrupt, \(r.missing.count) missing, \(Output.count(r.badPointers.count, "bad pointer"))")
     }
     if !r.isClean { throw ExitCode(ExitStatus.problemsFound.rawValue) }
   }

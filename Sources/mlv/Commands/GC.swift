@@ -33,6 +33,6 @@ struct GC: RepositoryCommand {
     }
     if dryRun { for id in r.removed { print("would remove \(id)") } }
     let verb = dryRun ? "would remove" : "removed"
-    print("\(verb) \(r.removed.count) objects (\(Output.size(r.bytesFreed)) freed), kept \(r.kept)\(r.temporaryFilesRemoved > 0 ? ", \(verb) \(r.temporaryFilesRemoved) temporary files" : "")")
+    print("\(verb) \(Output.count(r.removed.count, "object")) (\(Output.size(r.bytesFreed)) freed), kept \(r.kept)\(r.temporaryFilesRemoved > 0 ? ", \(verb) \(Output.count(r.temporaryFilesRemoved, "temporary file"))" : "")")
   }
 }

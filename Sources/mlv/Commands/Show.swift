@@ -36,7 +36,9 @@ struct Show: RepositoryCommand {
     let p = d.artifact.pointer
     var rows = [["path:", d.artifact.dataPath], ["pointer:", d.artifact.pointerPath], ["type:", p.kind.rawValue], ["id:", p.id.description],
                 ["size:", "\(Output.size(p.size)) (\(p.size) bytes)"]]
-    rows.append(p.kind == .directory ? ["files:", "\(p.count)"] : ["chunks:", "\(p.count)"])
+    if p.kind == .directory { rows.append(["files:", "\(p.count)"]) }
+    if p.kind == .chunked { rows.append(["chunks:", "\(p.count)"]) }
+    if p.kind != .directory { rows.append(["mode:", p.executable ? "755" : "644"]) }
     rows.append(["in store:", d.inStore ? "yes" : "no"])
     print(Output.table(rows))
     if verbose, let entries {

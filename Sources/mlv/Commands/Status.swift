@@ -1,5 +1,6 @@
 import ArgumentParser
 import MLVCore
+import MLVStore
 
 struct Status: RepositoryCommand {
   static let configuration = CommandConfiguration(
@@ -10,6 +11,9 @@ struct Status: RepositoryCommand {
 
   @Flag(help: "Print every tracked path as JSON.")
   var json = false
+
+  @Flag(help: "Exit with 1 when anything differs, is missing or is not in the store (for scripts and hooks).")
+  var exitCode = false
 
   struct Line: Encodable {
     let path: String
@@ -25,6 +29,13 @@ struct Status: RepositoryCommand {
 
   func run() throws {
     let entries = try openRepository().status(paths, cwd: cwd)
+    try report(entries)
+    if exitCode && entries.contains(where: { $0.state != .unchanged || !$0.inStore }) {
+      throw ExitCode(ExitStatus.problemsFound.rawValue)
+    }
+  }
+
+  func report(_ entries: [StatusEntry]) throws {
     if json {
       return try Output.json(entries.map {
         Line(path: $0.artifact.dataPath, pointer: $0.artifact.pointerPath, type: $0.artifact.pointer.kind.rawValue,
