@@ -151,4 +151,29 @@ import Testing
     try w.fails(.invalidInput, "is not valid UTF-8", "add", "d")
     #expect(!w.dir.exists("d.mlv"))
   }
+
+  /// Switching back to the version a checkout just replaced is a rename from `.mlv/cache/parked`.
+  @Test func switchingBackRestoresTheParkedFile() throws {
+    let (w, v1, v2) = try twoVersions()
+    try w.ok("checkout", "--rev", "HEAD~1")
+    #expect(try w.sha("big.bin") == v1["big.bin"])
+    let back = try w.json(try w.ok("checkout", "--json")) as! [String: Any]
+    #expect(back["files_restored"] as? Int == 2)
+    #expect(try w.sha("big.bin") == v2["big.bin"])
+    #expect(try w.sha("small.txt") == v2["small.txt"])
+    let again = try w.json(try w.ok("checkout", "--rev", "HEAD~1", "--json")) as! [String: Any]
+    #expect(again["files_restored"] as? Int == 2)
+    #expect(try w.sha("big.bin") == v1["big.bin"])
+    #expect(try w.ok("status").stdout.contains("modified:"))
+    // A parked file that changed is not trusted: the store is read instead.
+    let parked = w.dir.url(".mlv/cache/parked/" + (try w.pointerID("big.bin.mlv")).hex)
+    chmod(parked, 0o644)
+    try w.dir.write(".mlv/cache/parked/" + (try w.pointerID("big.bin.mlv")).hex, "tampered")
+    let third = try w.json(try w.ok("checkout", "--json")) as! [String: Any]
+    #expect(third["files_restored"] as? Int == 1)
+    #expect(try w.sha("big.bin") == v2["big.bin"])
+    #expect(try w.ok("status").stdout.contains("3 tracked paths match"))
+    #expect(try w.ok("gc").stdout.contains("parked file"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: w.dir.url(".mlv/cache/parked")).isEmpty)
+  }
 }

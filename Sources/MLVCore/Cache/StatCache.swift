@@ -49,6 +49,13 @@ public struct StatEntry: Sendable, Equatable {
     executable = false
   }
 
+  /// Like `matches`, ignoring the executable bit (a parked file is kept read-only).
+  func matchesIgnoringMode(_ st: stat) -> Bool {
+    var other = self
+    other.executable = st.st_mode & 0o111 != 0
+    return other.matches(st)
+  }
+
   /// Whether `st` still describes the file this entry was made from.
   func matches(_ st: stat) -> Bool {
     device == UInt64(st.st_dev) && inode == UInt64(st.st_ino) && size == UInt64(st.st_size)
@@ -101,6 +108,13 @@ public struct StatCache: Sendable {
       entries[BytewisePath(path)] = entry
       isDirty = true
     }
+  }
+
+  /// Records an entry without the racy-timestamp rule, for files only mlv touches (`.mlv/cache/parked`),
+  /// whose identity the caller has just checked.
+  public mutating func recordTrusted(_ path: String, _ entry: StatEntry) {
+    entries[BytewisePath(path)] = entry
+    isDirty = true
   }
 
   /// Forgets `path` and everything under it.

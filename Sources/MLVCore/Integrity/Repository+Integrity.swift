@@ -33,6 +33,8 @@ public struct GCReport: Sendable {
   public var bytesFreed = 0
   /// Leftover temporary files removed.
   public var temporaryFilesRemoved = 0
+  /// Parked copies of replaced files removed (see `checkout`).
+  public var parkedFilesRemoved = 0
 }
 
 /// Where a set of root pointers came from.
@@ -195,6 +197,7 @@ extension Repository {
         report.temporaryFilesRemoved += 1
         if !dryRun { unlink(store.temporaryPath + "/" + e.name) }
       }
+      report.parkedFilesRemoved = removeParkedFiles(dryRun: dryRun)
       report.removed.sort()
       return report
     }

@@ -18,6 +18,8 @@ public struct CheckoutResult: Sendable {
   public var bytesWritten = 0
   /// Files removed from tracked directories.
   public var filesRemoved = 0
+  /// Files put back from `.mlv/cache/parked` (a switch back to a version just replaced).
+  public var filesRestored = 0
 }
 
 #if os(Linux)
@@ -71,10 +73,12 @@ extension Repository {
       }
       if !refused.isEmpty { throw CoreError.wouldOverwrite(refused) }
       var written: [(path: String, kind: TrackedKind, count: Int, id: ObjectID)] = []
+      var parkedNow = Set<String>()
       for (artifact, current) in plans {
-        try place(artifact, current: current, cache: &cache, result: &result, written: &written)
+        try place(artifact, current: current, cache: &cache, result: &result, written: &written, parkedNow: &parkedNow)
         result.updated.append(artifact.dataPath)
       }
+      pruneParked(keeping: parkedNow, cache: &cache)
       // Files just written are "racy" for the stat cache; wait out the window once, then record them.
       if !written.isEmpty { usleep(UInt32(StatCache.racyWindow / 1000) + 1000) }
       for w in written { cache.record(w.path, cacheEntry(w.path, kind: w.kind, count: w.count, id: w.id)) }
@@ -109,7 +113,7 @@ extension Repository {
 
   private func place(
     _ artifact: TrackedArtifact, current: ScannedContent?, cache: inout StatCache, result: inout CheckoutResult,
-    written: inout [(path: String, kind: TrackedKind, count: Int, id: ObjectID)]
+    written: inout [(path: String, kind: TrackedKind, count: Int, id: ObjectID)], parkedNow: inout Set<String>
   ) throws {
     let pointer = artifact.pointer
     let path = artifact.dataPath
@@ -117,14 +121,22 @@ extension Repository {
     try makeDirectories(parentDirectory(destination))
     if pointer.kind != .directory {
       let layout: FileLayout = pointer.kind == .chunked ? .chunked : .blob
-      let staged = try Self.stage(
-        store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: pointer.executable,
-        destination: destination, staging: stagingDirectory(for: destination), reuse: reusableChunks(destination, current: current))
+      let staged: String
+      if let parked = parkedCopy(of: pointer.id, size: pointer.size, cache: &cache) {
+        chmod(parked, pointer.executable ? 0o755 : 0o644)
+        staged = parked
+        result.filesRestored += 1
+      } else {
+        staged = try Self.stage(
+          store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: pointer.executable,
+          destination: destination, staging: stagingDirectory(for: destination), reuse: reusableChunks(destination, current: current))
+        result.bytesWritten += pointer.size
+      }
       if current?.kind == .directory { try removeTree(destination) }
-      try commit([StagedFile(destination: destination, relativeForCache: path, temporary: staged)], cache: &cache)
+      let replaced = current.flatMap { $0.kind == .directory ? nil : $0 }
+      try commit([StagedFile(destination: destination, relativeForCache: path, temporary: staged)], cache: &cache, parking: replaced, parkedNow: &parkedNow)
       written.append((path, pointer.kind, pointer.count, pointer.id))
       result.filesWritten += 1
-      result.bytesWritten += pointer.size
       return
     }
     let manifest = try readDirectoryManifest(pointer.id)
@@ -163,7 +175,7 @@ extension Repository {
         throw error
       }
     }
-    try commit(staged, cache: &cache)
+    try commit(staged, cache: &cache, parkedNow: &parkedNow)
     for e in needed {
       written.append((path + "/" + e.path, e.type == .chunked ? .chunked : .blob, 0, e.id))
     }
@@ -184,18 +196,78 @@ extension Repository {
   /// rather than renamed over: ext4 flushes a file replaced by rename to disk at once, which
   /// makes switching versions of a large file wait for the disk. The path is briefly absent
   /// (as in `git checkout`), never half-written, and a crash leaves the old file in `.mlv/tmp`.
-  private func commit(_ staged: [StagedFile], cache: inout StatCache) throws {
+  ///
+  /// With `parking`, the single file being replaced — whose content the stat cache vouches for —
+  /// is kept in `.mlv/cache/parked` instead of deleted, so switching back is a rename. Only the
+  /// versions replaced by the latest checkout are kept (one per file), and `gc` removes them.
+  private func commit(_ staged: [StagedFile], cache: inout StatCache, parking: ScannedContent? = nil, parkedNow: inout Set<String>) throws {
     for (n, file) in staged.enumerated() {
-      let aside = file.temporary + ".old"
-      let movedAside = fileStatus(file.destination).map { $0.st_mode & S_IFMT == S_IFREG } == true && rename(file.destination, aside) == 0
+      let aside = store.temporaryPath + "/" + uniqueTemporaryName(".replaced")
+      let before = fileStatus(file.destination)
+      let movedAside = before.map { $0.st_mode & S_IFMT == S_IFREG } == true
+        && (rename(file.destination, aside) == 0 || rename(file.destination, file.temporary + ".old") == 0)
+      let asidePath = fileStatus(aside) != nil ? aside : file.temporary + ".old"
       if rename(file.temporary, file.destination) != 0 {
         let code = errno
-        if movedAside { rename(aside, file.destination) }
+        if movedAside { rename(asidePath, file.destination) }
         for f in staged[n...] { unlink(f.temporary) }
         throw systemError(code, path: file.destination, operation: "replace")
       }
-      if movedAside { unlink(aside) }
+      guard movedAside else { continue }
+      if let parking, let before, let vouched = cache.lookup(file.relativeForCache, before), vouched.id == parking.id {
+        park(asidePath, as: vouched, before: before, cache: &cache, parkedNow: &parkedNow)
+      } else {
+        unlink(asidePath)
+      }
     }
+  }
+
+  var parkedDirectory: String { mlvDirectory + "/cache/parked" }
+
+  private func parkedKey(_ id: ObjectID) -> String { "/parked/" + id.hex }
+
+  /// Keeps a replaced file, known to hold `entry.id`, for a later switch back.
+  private func park(_ file: String, as entry: StatEntry, before: stat, cache: inout StatCache, parkedNow: inout Set<String>) {
+    let target = parkedDirectory + "/" + entry.id.hex
+    guard (try? makeDirectories(parkedDirectory)) != nil, rename(file, target) == 0, let after = fileStatus(target),
+      after.st_ino == before.st_ino, after.st_size == before.st_size, after.st_mtim.tv_sec == before.st_mtim.tv_sec,
+      after.st_mtim.tv_nsec == before.st_mtim.tv_nsec
+    else {
+      unlink(file)
+      unlink(target)
+      return
+    }
+    chmod(target, 0o444)
+    var parked = StatEntry(fileStatus(target)!, kind: entry.kind, count: Int(entry.count), id: entry.id)
+    parked.executable = entry.executable
+    cache.recordTrusted(parkedKey(entry.id), parked)
+    parkedNow.insert(entry.id.hex)
+  }
+
+  /// Keeps only the files parked by this command: the versions it just replaced.
+  private func pruneParked(keeping kept: Set<String>, cache: inout StatCache) {
+    guard !kept.isEmpty else { return }
+    for e in listDirectory(parkedDirectory) where !kept.contains(e.name) {
+      unlink(parkedDirectory + "/" + e.name)
+      cache.forget("/parked/" + e.name)
+    }
+  }
+
+  /// The parked copy of content `id`, if one is there exactly as it was parked.
+  private func parkedCopy(of id: ObjectID, size: Int, cache: inout StatCache) -> String? {
+    let path = parkedDirectory + "/" + id.hex
+    guard let st = fileStatus(path), let entry = cache.entries[BytewisePath(parkedKey(id))], entry.id == id,
+      entry.size == UInt64(size), entry.matchesIgnoringMode(st)
+    else { return nil }
+    cache.forget(parkedKey(id))
+    return path
+  }
+
+  /// Removes every parked file (for `gc`); returns how many.
+  func removeParkedFiles(dryRun: Bool) -> Int {
+    let names = listDirectory(parkedDirectory).filter(\.isRegular).map(\.name)
+    if !dryRun { for name in names { unlink(parkedDirectory + "/" + name) } }
+    return names.count
   }
 
   /// Where files for `destination` are staged: `.mlv/tmp` when it is on the same file system

@@ -24,17 +24,19 @@ struct Checkout: RepositoryCommand {
     let filesWritten: Int
     let bytesWritten: Int
     let filesRemoved: Int
+    let filesRestored: Int
     enum CodingKeys: String, CodingKey {
       case updated, upToDate = "up_to_date", filesWritten = "files_written", bytesWritten = "bytes_written", filesRemoved = "files_removed"
+      case filesRestored = "files_restored"
     }
   }
 
   func run() throws {
     let r = try openRepository().checkout(paths, revision: rev, force: force, cwd: cwd)
     if json {
-      return try Output.json(Summary(updated: r.updated, upToDate: r.upToDate, filesWritten: r.filesWritten, bytesWritten: r.bytesWritten, filesRemoved: r.filesRemoved))
+      return try Output.json(Summary(updated: r.updated, upToDate: r.upToDate, filesWritten: r.filesWritten, bytesWritten: r.bytesWritten, filesRemoved: r.filesRemoved, filesRestored: r.filesRestored))
     }
     for path in r.updated { print("updated '\(path)'") }
-    print("\(r.updated.count) updated, \(r.upToDate.count) up to date (\(Output.count(r.filesWritten, "file")), \(Output.size(r.bytesWritten)) written\(r.filesRemoved > 0 ? ", \(r.filesRemoved) removed" : ""))")
+    print("\(r.updated.count) updated, \(r.upToDate.count) up to date (\(Output.count(r.filesWritten, "file")), \(Output.size(r.bytesWritten)) written\(r.filesRemoved > 0 ? ", \(r.filesRemoved) removed" : "")\(r.filesRestored > 0 ? ", \(r.filesRestored) restored from .mlv/cache/parked" : ""))")
   }
 }

@@ -21,18 +21,23 @@ struct GC: RepositoryCommand {
     let removed: [String]
     let bytesFreed: Int
     let temporaryFilesRemoved: Int
+    let parkedFilesRemoved: Int
     enum CodingKeys: String, CodingKey {
       case dryRun = "dry_run", kept, removed, bytesFreed = "bytes_freed", temporaryFilesRemoved = "temporary_files_removed"
+      case parkedFilesRemoved = "parked_files_removed"
     }
   }
 
   func run() throws {
     let r = try openRepository().gc(dryRun: dryRun, force: force)
     if json {
-      return try Output.json(Report(dryRun: dryRun, kept: r.kept, removed: r.removed.map(\.description), bytesFreed: r.bytesFreed, temporaryFilesRemoved: r.temporaryFilesRemoved))
+      return try Output.json(Report(dryRun: dryRun, kept: r.kept, removed: r.removed.map(\.description), bytesFreed: r.bytesFreed, temporaryFilesRemoved: r.temporaryFilesRemoved, parkedFilesRemoved: r.parkedFilesRemoved))
     }
     if dryRun { for id in r.removed { print("would remove \(id)") } }
     let verb = dryRun ? "would remove" : "removed"
-    print("\(verb) \(Output.count(r.removed.count, "object")) (\(Output.size(r.bytesFreed)) freed), kept \(r.kept)\(r.temporaryFilesRemoved > 0 ? ", \(verb) \(Output.count(r.temporaryFilesRemoved, "temporary file"))" : "")")
+    var extra = ""
+    if r.temporaryFilesRemoved > 0 { extra += ", \(verb) \(Output.count(r.temporaryFilesRemoved, "temporary file"))" }
+    if r.parkedFilesRemoved > 0 { extra += ", \(verb) \(Output.count(r.parkedFilesRemoved, "parked file"))" }
+    print("\(verb) \(Output.count(r.removed.count, "object")) (\(Output.size(r.bytesFreed)) freed), kept \(r.kept)\(extra)")
   }
 }
