@@ -10,7 +10,7 @@ import MLVStore
 #endif
 
 /// The root command: it only lists the subcommands, and `main` turns every error into one
-/// `error:` line, an optional `hint:` line and a documented exit code (docs/exit-codes.md).
+/// `error:` line, optional `hint:` lines and a documented exit code (docs/exit-codes.md).
 @main
 struct MLV: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -65,6 +65,7 @@ struct PointerJSON: Encodable {
   let size: Int
   let chunks: Int?
   let files: Int?
+  let mode: String?
 
   init(_ artifact: TrackedArtifact) {
     path = artifact.dataPath
@@ -74,5 +75,6 @@ struct PointerJSON: Encodable {
     size = artifact.pointer.size
     chunks = artifact.pointer.kind == .chunked ? artifact.pointer.count : nil
     files = artifact.pointer.kind == .directory ? artifact.pointer.count : nil
+    mode = artifact.pointer.kind == .directory ? nil : artifact.pointer.executable ? "755" : "644"
   }
 }

@@ -7,7 +7,7 @@ import Testing
   /// Two committed versions of a chunked file, a small file and a directory.
   func twoVersions() throws -> (Workspace, v1: [String: String], v2: [String: String]) {
     let w = try Workspace()
-    try w.dir.write("big.bin", pseudoRandomBytes(4 << 20, seed: 1))
+    try w.dir.write("big.bin", pseudoRandomBytes(12 << 20, seed: 1))
     try w.dir.write("small.txt", "version one\n")
     try w.dir.write("images/a.png", pseudoRandomBytes(5000, seed: 2))
     try w.dir.write("images/sub/b.png", pseudoRandomBytes(6000, seed: 3))
@@ -15,7 +15,7 @@ import Testing
     try w.ok("add", "big.bin", "small.txt", "images")
     try w.repo.commitAll("v1")
     let v1 = try ["big.bin", "small.txt", "images/a.png", "images/gone.png"].reduce(into: [String: String]()) { $0[$1] = try w.sha($1) }
-    var big = pseudoRandomBytes(4 << 20, seed: 1)
+    var big = pseudoRandomBytes(12 << 20, seed: 1)
     big.insert(contentsOf: pseudoRandomBytes(100_000, seed: 9), at: 1_000_000)
     try w.dir.write("big.bin", big)
     try w.dir.write("small.txt", "version two\n")

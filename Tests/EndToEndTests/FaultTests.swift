@@ -76,13 +76,13 @@ import Testing
     let scratch = TemporaryDirectory()
     let mountPoint = scratch.url("disk")
     try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-    let mounted = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", mountPoint], in: "/")
+    let mounted = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint], in: "/")
     try #require(mounted.status == 0, "mount failed: \(mounted.stderr)")
     defer { _ = try? runProcess("/bin/umount", ["-l", mountPoint], in: "/") }
     _ = try runProcess("/usr/bin/git", ["init", "-q", mountPoint], in: "/")
     let r0 = try mlv(["init"], in: mountPoint)
     try #require(r0.status == 0)
-    let data = Data(pseudoRandomBytes(4 << 20, seed: 8))
+    let data = Data(pseudoRandomBytes(5 << 20, seed: 8))
     try data.write(to: URL(fileURLWithPath: mountPoint + "/data.bin"))
 
     let full = try mlv(["add", "data.bin"], in: mountPoint)

@@ -6,7 +6,7 @@ import Testing
 @Suite struct IntegrityTests {
   @Test func aCorruptedObjectNeverReachesTheWorkTree() throws {
     let w = try Workspace()
-    let content = pseudoRandomBytes(3 << 20, seed: 11)
+    let content = pseudoRandomBytes(12 << 20, seed: 11)
     try w.dir.write("model.bin", content)
     try w.dir.write("notes.txt", "notes\n")
     try w.ok("add", "model.bin", "notes.txt")
@@ -73,12 +73,12 @@ import Testing
 
   @Test func garbageCollectionKeepsEverythingReachable() throws {
     let w = try Workspace()
-    try w.dir.write("m.bin", pseudoRandomBytes(2 << 20, seed: 1))
+    try w.dir.write("m.bin", pseudoRandomBytes(10 << 20, seed: 1))
     try w.ok("add", "m.bin")
     try w.repo.commitAll("v1")
-    try w.dir.write("m.bin", pseudoRandomBytes(2 << 20, seed: 2))
+    try w.dir.write("m.bin", pseudoRandomBytes(10 << 20, seed: 2))
     try w.ok("add", "m.bin")  // never committed: garbage once replaced
-    try w.dir.write("m.bin", pseudoRandomBytes(2 << 20, seed: 3))
+    try w.dir.write("m.bin", pseudoRandomBytes(10 << 20, seed: 3))
     try w.ok("add", "m.bin")
     try w.repo.commitAll("v3")
     try w.repo.git("checkout", "-q", "-b", "side")
@@ -102,7 +102,7 @@ import Testing
     #expect(try w.ok("fsck").stdout.contains("0 corrupt, 0 missing"))
     // Every committed version, the other branch and the staged pointer still check out.
     try w.ok("checkout", "--rev", "HEAD~1", "--force")
-    #expect(try w.dir.read("m.bin") == pseudoRandomBytes(2 << 20, seed: 1))
+    #expect(try w.dir.read("m.bin") == pseudoRandomBytes(10 << 20, seed: 1))
     try w.ok("checkout", "--rev", "side")
     #expect(try w.dir.readText("s.txt") == "side only")
     #expect(w.store.contains(SHA256.hash(Array("staged only".utf8))))

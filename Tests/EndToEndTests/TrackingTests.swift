@@ -59,7 +59,7 @@ import Testing
   @Test func reAddingUnchangedDataHashesNothing() throws {
     let w = try Workspace()
     for i in 0..<40 { try w.dir.write("images/\(i % 4)/\(i).bin", pseudoRandomBytes(3000 + i, seed: UInt64(i))) }
-    try w.dir.write("big.bin", pseudoRandomBytes(3 << 20, seed: 5))
+    try w.dir.write("big.bin", pseudoRandomBytes(9 << 20, seed: 5))
     w.settle()
     let first = try w.run("add", "images", "big.bin", environment: ["MLV_TRACE": "1"])
     #expect(first.status == 0)
@@ -145,7 +145,7 @@ import Testing
 
   @Test func lsAndShowWorkAtAnyRevision() throws {
     let w = try Workspace()
-    try w.dir.write("big.bin", pseudoRandomBytes(3 << 20, seed: 4))
+    try w.dir.write("big.bin", pseudoRandomBytes(12 << 20, seed: 4))
     try w.dir.write("dir/a", "a")
     try w.ok("add", "big.bin", "dir")
     try w.repo.commitAll("one")

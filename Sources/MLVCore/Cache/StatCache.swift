@@ -86,7 +86,7 @@ public struct StatCache: Sendable {
   /// An empty cache.
   public init() {}
 
-  /// The content id of `path` if its status `st` still matches what was cached and the entry is not racy.
+  /// The content id of `path` if its status `st` still matches what was cached (racy entries are never recorded).
   public func lookup(_ path: String, _ st: stat) -> StatEntry? {
     guard let entry = entries[BytewisePath(path)], entry.kind != .directory, entry.matches(st) else { return nil }
     return entry

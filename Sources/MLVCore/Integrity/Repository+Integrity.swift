@@ -44,7 +44,7 @@ struct Roots {
 }
 
 extension Repository {
-  /// Pointers of the work tree, the index and (when `allCommits`) every commit reachable from any ref.
+  /// Pointers of the work tree, the index and (when `allCommits`) every commit reachable from any ref or reflog entry.
   func roots(allCommits: Bool) throws -> Roots {
     var roots = Roots()
     func parse(_ bytes: [UInt8], path: String, source: String) {
@@ -137,7 +137,7 @@ extension Repository {
   }
 
   /// Verifies every object in the store (on all cores) and that every pointer of the work tree,
-  /// the index and every commit reachable from a ref has all its objects.
+  /// the index and every commit reachable from a ref or reflog entry has all its objects.
   public func fsck() throws -> FsckReport {
     var report = FsckReport()
     let ids = try store.allObjects()
@@ -168,7 +168,7 @@ extension Repository {
   }
 
   /// Removes objects that no pointer in the work tree, the index or any commit reachable from
-  /// any ref references. Refuses when it cannot see everything that might reference an object
+  /// any ref or reflog entry references (what `git gc` keeps), and the parked checkout files. Refuses when it cannot see everything that might reference an object
   /// (a malformed pointer, a missing or damaged manifest) unless `force`.
   public func gc(dryRun: Bool, force: Bool) throws -> GCReport {
     try withWriteLock {

@@ -72,13 +72,15 @@ public struct Pointer: Sendable, Equatable {
   /// Parses pointer text; `name` is the pointer's path, for messages.
   public static func parse(_ bytes: [UInt8], name: String) throws -> Pointer {
     func bad(_ reason: String) -> CoreError { .malformedPointer(name, reason: reason) }
-    guard bytes.count < 64 << 10, let text = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) else {
+    guard bytes.count < 64 << 10, !bytes.contains(0), String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) != nil else {
       throw bad("not a small UTF-8 text file")
     }
     var fields: [String: String] = [:]
-    // Any line end: git's autocrlf may have given the pointer Windows ones ("\r\n" is one Character).
-    for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
-      if line.hasPrefix("#") { continue }
+    // Lines end at LF only (a path may hold any other character but CR and LF); a CR before the
+    // LF is dropped, since git's autocrlf may have given the pointer Windows line ends.
+    for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: true) {
+      let line = String(decoding: rawLine.last == 0x0D ? rawLine.dropLast() : rawLine, as: UTF8.self)
+      if line.isEmpty || line.hasPrefix("#") { continue }
       guard let colon = line.firstIndex(of: ":") else { throw bad("line '\(line)' is not 'key: value'") }
       let key = String(line[..<colon])
       var value = line[line.index(after: colon)...]
@@ -104,7 +106,7 @@ public struct Pointer: Sendable, Equatable {
     case "755": executable = true
     default: throw bad("'mode' must be 644 or 755")
     }
-    if executable && kind == .directory { throw bad("a directory has no 'mode'") }
+    if fields["mode"] != nil && kind == .directory { throw bad("a directory has no 'mode'") }
     let count: Int
     switch kind {
     case .blob: count = 1

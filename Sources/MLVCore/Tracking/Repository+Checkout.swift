@@ -189,10 +189,9 @@ extension Repository {
     return StatEntry(st, kind: kind, count: count, id: id)
   }
 
-  /// Renames staged files into place. Waits out the stat cache's racy window first so the
-  /// files just written can be recorded (one short sleep per command, not per file).
+  /// Renames staged files into place.
   ///
-  /// An existing file is first moved aside (next to the staged file) and deleted afterwards,
+  /// An existing file is first moved aside (into `.mlv/tmp`) and deleted afterwards,
   /// rather than renamed over: ext4 flushes a file replaced by rename to disk at once, which
   /// makes switching versions of a large file wait for the disk. The path is briefly absent
   /// (as in `git checkout`), never half-written, and a crash leaves the old file in `.mlv/tmp`.
@@ -344,11 +343,17 @@ extension Repository {
           pending += run.chunks
         }
         pending.sort()
-        let batchSize = 128
+        // Batches of about 64 MiB bound the memory held by verified chunks awaiting their write.
         var next = 0
         while next < pending.count {
-          let batch = Array(pending[next..<min(next + batchSize, pending.count)])
-          next += batch.count
+          var end = next
+          var bytes = 0
+          while end < pending.count && (end == next || bytes + manifest.chunks[pending[end]].size <= 64 << 20) {
+            bytes += manifest.chunks[pending[end]].size
+            end += 1
+          }
+          let batch = Array(pending[next..<end])
+          next = end
           let contents = try FileIngest.parallelMap(batch) { i in
             let chunk = manifest.chunks[i]
             let bytes = try store.read(chunk.id)

@@ -7,16 +7,20 @@
 /// `FileIngest` chunk one file on several cores and stitch the pieces exactly. Every constant
 /// here is part of the format (`docs/format.md`, "Chunks"): changing one changes file ids.
 public enum Chunker {
+  // Sizes as restic's (about 1 MiB on average): large enough that a 1 GiB file is ~1,000
+  // objects (every object is an inode, and inode allocation dominates small writes on ext4),
+  // small enough that a few scattered edits re-store about 1 % of such a file.
+
   /// No chunk is shorter than this, except the last of a file.
-  public static let minimumSize = 64 << 10
+  public static let minimumSize = 256 << 10
   /// The size the normalised cut condition aims for.
-  public static let averageSize = 256 << 10
+  public static let averageSize = 1 << 20
   /// No chunk is longer than this.
-  public static let maximumSize = 1 << 20
-  /// Cut condition before `averageSize`: 20 top bits zero (harder, normalisation level 2).
-  static let maskSmall: UInt64 = 0xFFFF_F000_0000_0000
-  /// Cut condition after `averageSize`: 16 top bits zero (easier).
-  static let maskLarge: UInt64 = 0xFFFF_0000_0000_0000
+  public static let maximumSize = 4 << 20
+  /// Cut condition before `averageSize`: 22 top bits zero (harder, normalisation level 2).
+  static let maskSmall: UInt64 = 0xFFFF_FC00_0000_0000
+  /// Cut condition after `averageSize`: 18 top bits zero (easier).
+  static let maskLarge: UInt64 = 0xFFFF_C000_0000_0000
 
   /// The 256 gear values: splitmix64 from seed 0x6d6c762d67656172 ("mlv-gear").
   nonisolated(unsafe) static let gear: UnsafeMutablePointer<UInt64> = {

@@ -54,9 +54,11 @@ public enum FileIngest {
     filesHashed.add(1, ordering: .relaxed)
     bytesHashed.add(size, ordering: .relaxed)
     if size <= Chunker.maximumSize {
-      var buffer = [UInt8](repeating: 0, count: size)
+      // One byte more than expected tells a file that grew from one that did not.
+      var buffer = [UInt8](repeating: 0, count: size + 1)
       let n = try buffer.withUnsafeMutableBytes { (buf) throws -> Int in try file.read(into: buf, at: 0) }
-      guard n == size else { throw StoreError.io(path: path, operation: "read", code: EIO) }
+      guard n == size else { throw StoreError.changedWhileReading(path: path) }
+      buffer.removeLast()
       let id = SHA256.hash(buffer)
       if let store {
         try buffer.withUnsafeBytes { buf in _ = try store.write(buf, id: id, role: .data) }

@@ -32,7 +32,8 @@ public struct LocalStore: ObjectStore {
   public func contains(_ id: ObjectID) -> Bool {
     guard let st = fileStatus(path(of: id)) else { return false }
     // A file too short to hold a header cannot be a finished object (a crash can leave one
-    // empty on file systems that do not order data before metadata): treat it as absent so it is rewritten.
+    // empty on file systems that do not order data before metadata): treat it as absent, so
+    // `write` replaces it.
     return (st.st_mode & S_IFMT) == S_IFREG && Int(st.st_size) >= ObjectEncoding.headerSize
   }
 
@@ -65,11 +66,16 @@ public struct LocalStore: ObjectStore {
     // Nothing half-written ever has a name, and a killed process leaves nothing behind.
     if let file = try openUnnamed(in: parentDirectory(final)) {
       try writeBody(file)
-      if linkat(AT_FDCWD, "/proc/self/fd/\(file.fd)", AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0 {
-        if durable { syncDirectory(parentDirectory(final)) }
-        return true
+      for attempt in 0..<2 {
+        if linkat(AT_FDCWD, "/proc/self/fd/\(file.fd)", AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0 {
+          if durable { syncDirectory(parentDirectory(final)) }
+          return true
+        }
+        guard errno == EEXIST else { break }
+        // Present, unless it is a stub too short to be an object (left by a crash): replace that.
+        if attempt == 0, !contains(id), unlink(final) == 0 { continue }
+        return false
       }
-      if errno == EEXIST { return false }
       guard errno == ENOENT || errno == EPERM || errno == EXDEV else { throw systemError(errno, path: final, operation: "link") }
     }
     // Fallback: a named temporary file, renamed into place.

@@ -4,7 +4,7 @@ import MLVCore
 struct GC: RepositoryCommand {
   static let configuration = CommandConfiguration(
     commandName: "gc",
-    abstract: "Remove objects that no pointer references in the work tree, the index or any commit reachable from a ref.")
+    abstract: "Remove objects that no pointer references in the work tree, the index, or any commit reachable from a ref or reflog.")
 
   @Flag(help: "Only report what would be removed.")
   var dryRun = false
