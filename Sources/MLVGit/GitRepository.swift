@@ -177,7 +177,9 @@ public final class GitRepository {
     return out
   }
 
-  private func collect(_ tree: OpaquePointer, prefix: String, suffix: String, visited: inout Set<GitObjectID>, into out: inout [GitFile]) throws {
+  private func collect(_ tree: OpaquePointer, prefix: String, suffix: String, visited: inout Set<GitObjectID>, into out: inout [GitFile])
+    throws
+  {
     guard visited.insert(GitObjectID(git_tree_id(tree))).inserted else { return }
     for i in 0..<git_tree_entrycount(tree) {
       let entry = git_tree_entry_byindex(tree, i)

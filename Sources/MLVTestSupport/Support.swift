@@ -15,7 +15,9 @@ public struct ProcessResult: Sendable {
 
 /// Runs `executable` with `arguments` in `directory`, waiting for it to finish.
 @discardableResult
-public func runProcess(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> ProcessResult {
+public func runProcess(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:]) throws
+  -> ProcessResult
+{
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
@@ -40,7 +42,8 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
   let outData = out.fileHandleForReading.readDataToEndOfFile()
   group.wait()
   process.waitUntilExit()
-  return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+  return ProcessResult(
+    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// A scratch directory removed when released.

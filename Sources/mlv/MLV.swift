@@ -16,7 +16,8 @@ struct MLV: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "mlv",
     abstract: "Version data, models and runs beside Git.",
-    discussion: "mlv stores large files and directories as content-addressed objects in .mlv/objects and writes small pointer files (NAME.mlv) that you commit with Git.",
+    discussion:
+      "mlv stores large files and directories as content-addressed objects in .mlv/objects and writes small pointer files (NAME.mlv) that you commit with Git.",
     version: "0.1.0",
     subcommands: [
       Init.self, Add.self, Status.self, Checkout.self, List.self, Show.self, Log.self, Fsck.self, GC.self,

@@ -30,9 +30,13 @@ final class Workspace: @unchecked Sendable {
 
   /// Runs mlv and expects `status`, one `error:` line containing `message`, and nothing else but a hint.
   @discardableResult
-  func fails(_ status: MLVStore.ExitStatus, _ message: String, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+  func fails(_ status: MLVStore.ExitStatus, _ message: String, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation)
+    throws -> ProcessResult
+  {
     let r = try mlv(arguments, in: path)
-    #expect(r.status == status.rawValue, "mlv \(arguments.joined(separator: " ")) exited \(r.status), expected \(status.rawValue): \(r.stderr)", sourceLocation: sourceLocation)
+    #expect(
+      r.status == status.rawValue, "mlv \(arguments.joined(separator: " ")) exited \(r.status), expected \(status.rawValue): \(r.stderr)",
+      sourceLocation: sourceLocation)
     let lines = r.stderr.split(separator: "\n")
     #expect(lines.first?.hasPrefix("error: ") == true, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
     #expect(lines.first?.contains(message) == true, "expected '\(message)' in: \(r.stderr)", sourceLocation: sourceLocation)

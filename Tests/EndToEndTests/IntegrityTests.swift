@@ -62,7 +62,8 @@ import Testing
     try FileManager.default.removeItem(atPath: w.dir.url("escape.mlv"))
 
     // A directory manifest whose entry climbs out of its directory, stored with a valid hash.
-    let evil = "{\"entries\":[{\"id\":\"\(blob)\",\"mode\":\"644\",\"path\":\"../../evil\",\"size\":6,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}"
+    let evil =
+      "{\"entries\":[{\"id\":\"\(blob)\",\"mode\":\"644\",\"path\":\"../../evil\",\"size\":6,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}"
     let manifest = try w.store.write(Array(evil.utf8), role: .metadata)
     try w.dir.write("d.mlv", "format: 1\npath: d\ntype: directory\nid: \(manifest)\nsize: 6\nfiles: 1\n")
     try w.fails(.storeIntegrity, "entry '../../evil' escapes its directory", "checkout")

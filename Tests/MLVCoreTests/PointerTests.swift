@@ -9,16 +9,17 @@ import Testing
 
   @Test func pointerTextIsCanonicalAndRoundTrips() throws {
     let p = Pointer(path: "train.csv", kind: .chunked, id: id, size: 123, count: 4)
-    #expect(p.text() == """
-      # mlv pointer: commit this file with git; the data lives in the mlv store
-      format: 1
-      path: train.csv
-      type: chunked
-      id: \(id)
-      size: 123
-      chunks: 4
+    #expect(
+      p.text() == """
+        # mlv pointer: commit this file with git; the data lives in the mlv store
+        format: 1
+        path: train.csv
+        type: chunked
+        id: \(id)
+        size: 123
+        chunks: 4
 
-      """)
+        """)
     #expect(try Pointer.parse(Array(p.text().utf8), name: "x.mlv") == p)
     let d = Pointer(path: "images", kind: .directory, id: id, size: 9, count: 3)
     #expect(d.text().hasSuffix("files: 3\n"))

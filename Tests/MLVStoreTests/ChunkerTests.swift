@@ -1,6 +1,7 @@
-@testable import MLVStore
 import MLVTestSupport
 import Testing
+
+@testable import MLVStore
 
 @Suite struct ChunkerTests {
   func chunks(_ data: [UInt8]) -> [(start: Int, end: Int)] {

@@ -29,10 +29,12 @@ import Testing
     #expect(id.bytes.count == 32)
   }
 
-  @Test(arguments: ["", "sha256:", "sha1:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-                    "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
-                    "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
-                    "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015adz"])
+  @Test(arguments: [
+    "", "sha256:", "sha1:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+    "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
+    "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015adz",
+  ])
   func objectIDRejectsMalformedText(text: String) {
     #expect(ObjectID(text) == nil)
   }

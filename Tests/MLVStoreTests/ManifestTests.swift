@@ -14,7 +14,10 @@ import Testing
     let two = try DirectoryManifest(entries: one.entries.reversed())
     #expect(one.encoded() == two.encoded())
     let text = String(decoding: one.encoded(), as: UTF8.self)
-    #expect(text == "{\"entries\":[{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\"a.txt\",\"size\":1,\"type\":\"blob\"},{\"id\":\"\(b)\",\"mode\":\"755\",\"path\":\"z/b.txt\",\"size\":1,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}")
+    #expect(
+      text
+        == "{\"entries\":[{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\"a.txt\",\"size\":1,\"type\":\"blob\"},{\"id\":\"\(b)\",\"mode\":\"755\",\"path\":\"z/b.txt\",\"size\":1,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}"
+    )
     let id = SHA256.hash(one.encoded())
     #expect(try DirectoryManifest.decode(one.encoded(), id: id) == one)
   }
@@ -26,7 +29,9 @@ import Testing
 
   @Test func fileManifestRoundTrips() throws {
     let m = FileManifest(chunks: [ChunkReference(id: a, size: 10), ChunkReference(id: b, size: 5)])
-    #expect(String(decoding: m.encoded(), as: UTF8.self) == "{\"chunks\":[{\"id\":\"\(a)\",\"size\":10},{\"id\":\"\(b)\",\"size\":5}],\"format\":1,\"size\":15,\"type\":\"chunked\"}")
+    #expect(
+      String(decoding: m.encoded(), as: UTF8.self)
+        == "{\"chunks\":[{\"id\":\"\(a)\",\"size\":10},{\"id\":\"\(b)\",\"size\":5}],\"format\":1,\"size\":15,\"type\":\"chunked\"}")
     #expect(try FileManifest.decode(m.encoded(), id: a) == m)
     let lying = Array("{\"chunks\":[{\"id\":\"\(a)\",\"size\":10}],\"format\":1,\"size\":11,\"type\":\"chunked\"}".utf8)
     #expect(throws: StoreError.self) { try FileManifest.decode(lying, id: a) }
@@ -35,15 +40,23 @@ import Testing
   @Test(arguments: ["../x", "/etc/passwd", "a/../../x", "a//b", "./a", "a/.", "", "a\nb", "a/.."])
   func unsafePathsAreRefused(path: String) {
     #expect(!isSafeRelativePath(path))
-    #expect(throws: StoreError.self) { try DirectoryManifest(entries: [DirectoryEntry(path: path, id: a, type: .blob, size: 1, executable: false)]) }
-    let hostile = Array("{\"entries\":[{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\(String(decoding: CanonicalJSON.encode(.string(path)), as: UTF8.self)),\"size\":1,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}".utf8)
+    #expect(throws: StoreError.self) {
+      try DirectoryManifest(entries: [DirectoryEntry(path: path, id: a, type: .blob, size: 1, executable: false)])
+    }
+    let hostile = Array(
+      "{\"entries\":[{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\(String(decoding: CanonicalJSON.encode(.string(path)), as: UTF8.self)),\"size\":1,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}"
+        .utf8)
     #expect(throws: StoreError.self) { try DirectoryManifest.decode(hostile, id: a) }
   }
 
   @Test func duplicateEntriesAndWrongTypesAreRefused() {
-    let dup = Array("{\"entries\":[{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\"x\",\"size\":1,\"type\":\"blob\"},{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\"x\",\"size\":1,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}".utf8)
+    let dup = Array(
+      "{\"entries\":[{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\"x\",\"size\":1,\"type\":\"blob\"},{\"id\":\"\(a)\",\"mode\":\"644\",\"path\":\"x\",\"size\":1,\"type\":\"blob\"}],\"format\":1,\"type\":\"directory\"}"
+        .utf8)
     #expect(throws: StoreError.self) { try DirectoryManifest.decode(dup, id: a) }
-    #expect(throws: StoreError.self) { try DirectoryManifest.decode(Array("{\"chunks\":[],\"format\":1,\"size\":0,\"type\":\"chunked\"}".utf8), id: a) }
+    #expect(throws: StoreError.self) {
+      try DirectoryManifest.decode(Array("{\"chunks\":[],\"format\":1,\"size\":0,\"type\":\"chunked\"}".utf8), id: a)
+    }
     #expect(throws: StoreError.self) { try DirectoryManifest.decode(Array("not json".utf8), id: a) }
   }
 

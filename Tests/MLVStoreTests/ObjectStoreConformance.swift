@@ -48,7 +48,10 @@ func checkObjectStoreConformance(
   do {
     _ = try store.read(id)
   } catch let error as StoreError {
-    guard case .corrupt(let damaged, _) = error else { Issue.record("expected corrupt, got \(error)"); return }
+    guard case .corrupt(let damaged, _) = error else {
+      Issue.record("expected corrupt, got \(error)")
+      return
+    }
     #expect(damaged == id)
   }
 

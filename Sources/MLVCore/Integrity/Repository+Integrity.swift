@@ -66,7 +66,8 @@ extension Repository {
     let commits = allCommits ? try git.reachableCommits() : (git.headCommit().map { [$0] } ?? [])
     var visitedTrees = Set<GitObjectID>()
     for commit in commits {
-      for file in try git.files(at: commit, withSuffix: Pointer.suffix, skippingTrees: &visitedTrees) where seenBlobs.insert(file.blob).inserted {
+      for file in try git.files(at: commit, withSuffix: Pointer.suffix, skippingTrees: &visitedTrees)
+      where seenBlobs.insert(file.blob).inserted {
         parse(try git.blob(file.blob), path: file.path, source: commit.short)
       }
     }
@@ -95,7 +96,9 @@ extension Repository {
 
   /// Every object the roots reach, following manifests. Problems are reported, not thrown:
   /// `unreadable` lists manifests that are missing or damaged, whose children are therefore unknown.
-  func reachableObjects(_ roots: Roots, missing: inout [(id: ObjectID, referencedBy: String)], unreadable: inout [(id: ObjectID, reason: String)]) -> Set<ObjectID> {
+  func reachableObjects(
+    _ roots: Roots, missing: inout [(id: ObjectID, referencedBy: String)], unreadable: inout [(id: ObjectID, reason: String)]
+  ) -> Set<ObjectID> {
     var reached = Set<ObjectID>()
     for (artifact, source) in roots.artifacts {
       let label = "\(artifact.pointerPath) (\(source))"

@@ -30,7 +30,9 @@ public struct Config: Sendable, Equatable {
         throw CoreError.badConfig("invalid value '\(value)' for 'core.compression' (none, auto, zlib)")
       }
     case "core.fsync":
-      guard value == "true" || value == "false" else { throw CoreError.badConfig("invalid value '\(value)' for 'core.fsync' (true, false)") }
+      guard value == "true" || value == "false" else {
+        throw CoreError.badConfig("invalid value '\(value)' for 'core.fsync' (true, false)")
+      }
     case "core.format":
       throw CoreError.badConfig("'core.format' cannot be set: it is written by 'mlv init'")
     default:

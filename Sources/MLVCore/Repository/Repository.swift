@@ -182,7 +182,9 @@ public final class Repository {
     var seen = Set<String>()
     for userPath in paths {
       var path = try repositoryPath(userPath, cwd: cwd)
-      if path.hasSuffix(Pointer.suffix), artifacts.contains(where: { $0.pointerPath == path }) { path = String(path.dropLast(Pointer.suffix.count)) }
+      if path.hasSuffix(Pointer.suffix), artifacts.contains(where: { $0.pointerPath == path }) {
+        path = String(path.dropLast(Pointer.suffix.count))
+      }
       let matches = artifacts.filter {
         path.isEmpty || $0.dataPath == path || $0.pointerPath == path || $0.dataPath.hasPrefix(path + "/")
       }
@@ -218,7 +220,8 @@ func listDirectory(_ path: String) -> [ListedEntry] {
       default: break
       }
     }
-    out.append(ListedEntry(name: name, isDirectory: type == UInt8(DT_DIR), isRegular: type == UInt8(DT_REG), isSymlink: type == UInt8(DT_LNK)))
+    out.append(
+      ListedEntry(name: name, isDirectory: type == UInt8(DT_DIR), isRegular: type == UInt8(DT_REG), isSymlink: type == UInt8(DT_LNK)))
   }
   return out.sorted { $0.name < $1.name }
 }

@@ -134,7 +134,9 @@ extension Repository {
       }
       if current?.kind == .directory { try removeTree(destination) }
       let replaced = current.flatMap { $0.kind == .directory ? nil : $0 }
-      try commit([StagedFile(destination: destination, relativeForCache: path, temporary: staged)], cache: &cache, parking: replaced, parkedNow: &parkedNow)
+      try commit(
+        [StagedFile(destination: destination, relativeForCache: path, temporary: staged)], cache: &cache, parking: replaced,
+        parkedNow: &parkedNow)
       written.append((path, pointer.kind, pointer.count, pointer.id))
       result.filesWritten += 1
       return
@@ -203,7 +205,8 @@ extension Repository {
     for (n, file) in staged.enumerated() {
       let aside = store.temporaryPath + "/" + uniqueTemporaryName(".replaced")
       let before = fileStatus(file.destination)
-      let movedAside = before.map { $0.st_mode & S_IFMT == S_IFREG } == true
+      let movedAside =
+        before.map { $0.st_mode & S_IFMT == S_IFREG } == true
         && (rename(file.destination, aside) == 0 || rename(file.destination, file.temporary + ".old") == 0)
       let asidePath = fileStatus(aside) != nil ? aside : file.temporary + ".old"
       if rename(file.temporary, file.destination) != 0 {
@@ -357,7 +360,9 @@ extension Repository {
           let contents = try FileIngest.parallelMap(batch) { i in
             let chunk = manifest.chunks[i]
             let bytes = try store.read(chunk.id)
-            guard bytes.count == chunk.size else { throw StoreError.corrupt(chunk.id, reason: "size \(bytes.count), manifest says \(chunk.size)") }
+            guard bytes.count == chunk.size else {
+              throw StoreError.corrupt(chunk.id, reason: "size \(bytes.count), manifest says \(chunk.size)")
+            }
             return bytes
           }
           for (i, bytes) in zip(batch, contents) { try bytes.withUnsafeBytes { try file.writeAll($0, at: starts[i]) } }

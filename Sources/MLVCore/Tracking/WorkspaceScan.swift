@@ -85,7 +85,8 @@ extension Repository {
       let r = ingested[k]
       let executable = f.status.st_mode & 0o111 != 0
       entries[i] = DirectoryEntry(path: f.relative, id: r.id, type: r.layout, size: r.size, executable: executable)
-      cache.record(path + "/" + f.relative, StatEntry(f.status, kind: r.layout == .chunked ? .chunked : .blob, count: r.chunkCount, id: r.id))
+      cache.record(
+        path + "/" + f.relative, StatEntry(f.status, kind: r.layout == .chunked ? .chunked : .blob, count: r.chunkCount, id: r.id))
     }
     let manifest = try DirectoryManifest(entries: entries.map { $0! })
     let bytes = manifest.encoded()
@@ -102,9 +103,10 @@ extension Repository {
       let (files, _) = try? listFiles(under: absolute(path), displayPath: path), files.count == Int(record.count)
     else { return false }
     let halves = [0..<files.count / 2, files.count / 2..<files.count]
-    let results = (try? FileIngest.parallelMap(halves) { range in
-      range.allSatisfy { cache.lookup(path + "/" + files[$0].relative, files[$0].status) != nil }
-    }) ?? [false]
+    let results =
+      (try? FileIngest.parallelMap(halves) { range in
+        range.allSatisfy { cache.lookup(path + "/" + files[$0].relative, files[$0].status) != nil }
+      }) ?? [false]
     return results.allSatisfy { $0 }
   }
 

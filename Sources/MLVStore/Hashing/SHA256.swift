@@ -12,8 +12,9 @@ public enum SHA256 {
     var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
     return withUnsafeMutableBytes(of: &digest) { out in
       var length: UInt32 = 0
-      let ok = EVP_Digest(bytes.baseAddress ?? UnsafeRawPointer(out.baseAddress!), bytes.count,
-                          out.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, md, nil)
+      let ok = EVP_Digest(
+        bytes.baseAddress ?? UnsafeRawPointer(out.baseAddress!), bytes.count,
+        out.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, md, nil)
       precondition(ok == 1 && length == 32, "EVP_Digest failed")
       return ObjectID(digest: UnsafeRawBufferPointer(out))
     }

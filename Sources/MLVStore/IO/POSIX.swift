@@ -136,7 +136,9 @@ public func syncDirectory(_ path: String) {
 public func makeDirectories(_ path: String) throws {
   if mkdir(path, 0o755) == 0 { return }
   if errno == EEXIST {
-    guard let st = fileStatus(path), st.st_mode & S_IFMT != S_IFREG else { throw systemError(ENOTDIR, path: path, operation: "create directory") }
+    guard let st = fileStatus(path), st.st_mode & S_IFMT != S_IFREG else {
+      throw systemError(ENOTDIR, path: path, operation: "create directory")
+    }
     return
   }
   if errno == ENOENT {

@@ -34,9 +34,14 @@ struct Checkout: RepositoryCommand {
   func run() throws {
     let r = try openRepository().checkout(paths, revision: rev, force: force, cwd: cwd)
     if json {
-      return try Output.json(Summary(updated: r.updated, upToDate: r.upToDate, filesWritten: r.filesWritten, bytesWritten: r.bytesWritten, filesRemoved: r.filesRemoved, filesRestored: r.filesRestored))
+      return try Output.json(
+        Summary(
+          updated: r.updated, upToDate: r.upToDate, filesWritten: r.filesWritten, bytesWritten: r.bytesWritten,
+          filesRemoved: r.filesRemoved, filesRestored: r.filesRestored))
     }
     for path in r.updated { print("updated '\(path)'") }
-    print("\(r.updated.count) updated, \(r.upToDate.count) up to date (\(Output.count(r.filesWritten, "file")), \(Output.size(r.bytesWritten)) written\(r.filesRemoved > 0 ? ", \(r.filesRemoved) removed" : "")\(r.filesRestored > 0 ? ", \(r.filesRestored) restored from .mlv/cache/parked" : ""))")
+    print(
+      "\(r.updated.count) updated, \(r.upToDate.count) up to date (\(Output.count(r.filesWritten, "file")), \(Output.size(r.bytesWritten)) written\(r.filesRemoved > 0 ? ", \(r.filesRemoved) removed" : "")\(r.filesRestored > 0 ? ", \(r.filesRestored) restored from .mlv/cache/parked" : ""))"
+    )
   }
 }

@@ -24,16 +24,19 @@ struct Fsck: RepositoryCommand {
   func run() throws {
     let r = try openRepository().fsck()
     if json {
-      try Output.json(Report(
-        objectsChecked: r.objectsChecked, bytesChecked: r.bytesChecked,
-        corrupt: r.corrupt.map { ["id": $0.id.description, "reason": $0.reason] },
-        missing: r.missing.map { ["id": $0.id.description, "referenced_by": $0.referencedBy] },
-        badPointers: r.badPointers.map { ["pointer": $0.path, "reason": $0.reason] }))
+      try Output.json(
+        Report(
+          objectsChecked: r.objectsChecked, bytesChecked: r.bytesChecked,
+          corrupt: r.corrupt.map { ["id": $0.id.description, "reason": $0.reason] },
+          missing: r.missing.map { ["id": $0.id.description, "referenced_by": $0.referencedBy] },
+          badPointers: r.badPointers.map { ["pointer": $0.path, "reason": $0.reason] }))
     } else {
       for c in r.corrupt { print("corrupt: \(c.id) (\(c.reason))") }
       for m in r.missing { print("missing: \(m.id) (referenced by \(m.referencedBy))") }
       for b in r.badPointers { print("bad pointer: \(b.path) (\(b.reason))") }
-      print("checked \(Output.count(r.objectsChecked, "object")) (\(Output.size(r.bytesChecked))): \(r.corrupt.count) corrupt, \(r.missing.count) missing, \(Output.count(r.badPointers.count, "bad pointer"))")
+      print(
+        "checked \(Output.count(r.objectsChecked, "object")) (\(Output.size(r.bytesChecked))): \(r.corrupt.count) corrupt, \(r.missing.count) missing, \(Output.count(r.badPointers.count, "bad pointer"))"
+      )
     }
     if !r.isClean { throw ExitCode(ExitStatus.problemsFound.rawValue) }
   }

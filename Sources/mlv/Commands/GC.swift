@@ -31,7 +31,10 @@ struct GC: RepositoryCommand {
   func run() throws {
     let r = try openRepository().gc(dryRun: dryRun, force: force)
     if json {
-      return try Output.json(Report(dryRun: dryRun, kept: r.kept, removed: r.removed.map(\.description), bytesFreed: r.bytesFreed, temporaryFilesRemoved: r.temporaryFilesRemoved, parkedFilesRemoved: r.parkedFilesRemoved))
+      return try Output.json(
+        Report(
+          dryRun: dryRun, kept: r.kept, removed: r.removed.map(\.description), bytesFreed: r.bytesFreed,
+          temporaryFilesRemoved: r.temporaryFilesRemoved, parkedFilesRemoved: r.parkedFilesRemoved))
     }
     if dryRun { for id in r.removed { print("would remove \(id)") } }
     let verb = dryRun ? "would remove" : "removed"

@@ -23,7 +23,11 @@ struct List: RepositoryCommand {
     var rows = [["PATH", "TYPE", "SIZE", "PARTS", "ID", ""]]
     for (a, inStore) in items {
       let p = a.pointer
-      rows.append([a.dataPath, p.kind.rawValue, Output.size(p.size), p.kind == .directory ? Output.count(p.count, "file") : p.kind == .blob ? "1 object" : Output.count(p.count, "chunk"), p.id.short, inStore ? "" : "(not in store)"])
+      rows.append([
+        a.dataPath, p.kind.rawValue, Output.size(p.size),
+        p.kind == .directory ? Output.count(p.count, "file") : p.kind == .blob ? "1 object" : Output.count(p.count, "chunk"), p.id.short,
+        inStore ? "" : "(not in store)",
+      ])
     }
     print(Output.table(rows))
   }

@@ -26,14 +26,17 @@ struct Log: RepositoryCommand {
     let entries = try openRepository().log(path, cwd: cwd)
     let formatter = ISO8601DateFormatter()
     let lines = entries.map { e in
-      Line(commit: e.commit.id.hex, date: formatter.string(from: Date(timeIntervalSince1970: Double(e.commit.time))),
-           author: e.commit.author, summary: e.commit.summary, id: e.pointer?.id.description, size: e.pointer?.size, sizeChange: e.sizeChange)
+      Line(
+        commit: e.commit.id.hex, date: formatter.string(from: Date(timeIntervalSince1970: Double(e.commit.time))),
+        author: e.commit.author, summary: e.commit.summary, id: e.pointer?.id.description, size: e.pointer?.size, sizeChange: e.sizeChange)
     }
     if json { return try Output.json(lines) }
     var rows = [["COMMIT", "DATE", "AUTHOR", "ID", "SIZE", "CHANGE"]]
     for (l, e) in zip(lines, entries) {
-      rows.append([e.commit.id.short, l.date, l.author, e.pointer?.id.short ?? "(removed)", l.size.map(Output.size) ?? "-",
-                   l.sizeChange.map(Output.signedSize) ?? "new"])
+      rows.append([
+        e.commit.id.short, l.date, l.author, e.pointer?.id.short ?? "(removed)", l.size.map(Output.size) ?? "-",
+        l.sizeChange.map(Output.signedSize) ?? "new",
+      ])
     }
     print(Output.table(rows))
   }

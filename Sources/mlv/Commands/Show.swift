@@ -30,12 +30,15 @@ struct Show: RepositoryCommand {
 
   func run() throws {
     let d = try openRepository().show(path, revision: rev, cwd: cwd)
-    let entries = d.files?.map { Details.Entry(path: $0.path, id: $0.id.description, size: $0.size) }
+    let entries =
+      d.files?.map { Details.Entry(path: $0.path, id: $0.id.description, size: $0.size) }
       ?? d.chunks?.map { Details.Entry(path: nil, id: $0.id.description, size: $0.size) }
     if json { return try Output.json(Details(artifact: PointerJSON(d.artifact), inStore: d.inStore, entries: entries)) }
     let p = d.artifact.pointer
-    var rows = [["path:", d.artifact.dataPath], ["pointer:", d.artifact.pointerPath], ["type:", p.kind.rawValue], ["id:", p.id.description],
-                ["size:", "\(Output.size(p.size)) (\(p.size) bytes)"]]
+    var rows = [
+      ["path:", d.artifact.dataPath], ["pointer:", d.artifact.pointerPath], ["type:", p.kind.rawValue], ["id:", p.id.description],
+      ["size:", "\(Output.size(p.size)) (\(p.size) bytes)"],
+    ]
     if p.kind == .directory { rows.append(["files:", "\(p.count)"]) }
     if p.kind == .chunked { rows.append(["chunks:", "\(p.count)"]) }
     if p.kind != .directory { rows.append(["mode:", p.executable ? "755" : "644"]) }

@@ -37,22 +37,29 @@ struct Status: RepositoryCommand {
 
   func report(_ entries: [StatusEntry]) throws {
     if json {
-      return try Output.json(entries.map {
-        Line(path: $0.artifact.dataPath, pointer: $0.artifact.pointerPath, type: $0.artifact.pointer.kind.rawValue,
-             state: $0.state.rawValue, inStore: $0.inStore, added: $0.changes?.added, removed: $0.changes?.removed,
-             modified: $0.changes?.modified)
-      })
+      return try Output.json(
+        entries.map {
+          Line(
+            path: $0.artifact.dataPath, pointer: $0.artifact.pointerPath, type: $0.artifact.pointer.kind.rawValue,
+            state: $0.state.rawValue, inStore: $0.inStore, added: $0.changes?.added, removed: $0.changes?.removed,
+            modified: $0.changes?.modified)
+        })
     }
     var rows: [[String]] = []
     for e in entries where e.state != .unchanged || !e.inStore {
       var note = e.inStore ? "" : "(object not in store)"
       if let c = e.changes {
-        note = ["\(c.modified.count) modified", "\(c.added.count) added", "\(c.removed.count) removed"].joined(separator: ", ") + (note.isEmpty ? "" : " " + note)
+        note =
+          ["\(c.modified.count) modified", "\(c.added.count) added", "\(c.removed.count) removed"].joined(separator: ", ")
+          + (note.isEmpty ? "" : " " + note)
       }
       rows.append(["\(e.state == .unchanged ? "not in store" : e.state.rawValue):", e.artifact.dataPath, note])
     }
     if rows.isEmpty {
-      print(entries.isEmpty ? "nothing tracked yet: use 'mlv add PATH'" : entries.count == 1 ? "1 tracked path matches its pointer" : "\(entries.count) tracked paths match their pointers")
+      print(
+        entries.isEmpty
+          ? "nothing tracked yet: use 'mlv add PATH'"
+          : entries.count == 1 ? "1 tracked path matches its pointer" : "\(entries.count) tracked paths match their pointers")
     } else {
       print(Output.table(rows))
     }
