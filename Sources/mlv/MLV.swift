@@ -67,6 +67,7 @@ func traceIfAsked() {
   let files = FileIngest.filesHashed.load(ordering: .relaxed)
   let bytes = FileIngest.bytesHashed.load(ordering: .relaxed)
   writeDiagnostic("trace: hashed \(files) files, \(bytes) bytes")
+  writeDiagnostic("trace: stitched \(FileIngest.stitchedBytes.load(ordering: .relaxed)) bytes serially")
 }
 
 /// The shared set-up of commands that work inside a repository.

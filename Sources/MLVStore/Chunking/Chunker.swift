@@ -7,7 +7,7 @@
 /// `FileIngest` chunk one file on several cores and stitch the pieces exactly. Every constant
 /// here is part of the format (`docs/format.md`, "Chunks"): changing one changes file ids.
 public enum Chunker {
-  // Sizes as restic's (about 1 MiB on average): large enough that a 1 GiB file is ~1,000
+  // An average of 1 MiB, as restic's chunker (whose bounds are 512 KiB and 8 MiB): large enough that a 1 GiB file is ~900
   // objects (every object is an inode, and inode allocation dominates small writes on ext4),
   // small enough that a few scattered edits re-store about 1 % of such a file.
 

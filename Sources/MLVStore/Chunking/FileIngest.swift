@@ -43,6 +43,8 @@ public enum FileIngest {
   public static let filesHashed = Atomic<Int>(0)
   /// Bytes read and hashed by this process.
   public static let bytesHashed = Atomic<Int>(0)
+  /// Bytes chunked serially while stitching the halves of windows.
+  public static let stitchedBytes = Atomic<Int>(0)
 
   /// Reads `path` and stores its content in `store`; with no store, only computes the id.
   ///
@@ -159,6 +161,7 @@ public enum FileIngest {
       if s == end { return first }
       if let k = secondIndex[s] { return first + second[(k + 1)...] }
       guard let c = Chunker.cut(base, start: s, end: end, atEnd: atEnd) else { return first }
+      stitchedBytes.add(c - s, ordering: .relaxed)
       first.append(Found(end: c, id: SHA256.hash(UnsafeRawBufferPointer(start: base + s, count: c - s))))
       s = c
     }
