@@ -66,7 +66,7 @@ func traceIfAsked() {
   guard getenv("MLV_TRACE") != nil else { return }
   let files = FileIngest.filesHashed.load(ordering: .relaxed)
   let bytes = FileIngest.bytesHashed.load(ordering: .relaxed)
-  writeDiagnostic("trace: hashed \(files) files, \(bytes) bytes")
+  writeDiagnostic("trace: hashed \(files) file\(files == 1 ? "" : "s"), \(bytes) bytes")
   writeDiagnostic("trace: stitched \(FileIngest.stitchedBytes.load(ordering: .relaxed)) bytes serially")
 }
 

@@ -223,4 +223,17 @@ import Testing
     try w.dir.write(".mlv/config", "[core]\n\tformat = 9\n")
     try w.fails(.notARepository, "repository format 9 is newer", "status")
   }
+
+  @Test func oddNamesStayOnOneLineAndInOneGitignoreEntry() throws {
+    let w = try Workspace()
+    let odd = "a\u{2028}b\u{0B}c.bin"
+    try w.dir.write(odd, "odd")
+    try w.ok("add", odd)
+    try w.ok("add", odd)
+    let ignore = try w.dir.read(".gitignore")
+    #expect(ignore == Array("/\(odd)\n".utf8))
+    try w.dir.write("bad\nname.bin", "x")
+    let r = try w.fails(.invalidInput, "cannot track 'bad\\nname.bin'", "add", "bad\nname.bin")
+    #expect(r.stderr.split(separator: "\n").count <= 2)
+  }
 }

@@ -74,26 +74,6 @@ extension Repository {
     return roots
   }
 
-  /// Paths of every pointer file in the work tree (parsed or not).
-  func workTreePointerPaths() -> [String] {
-    var out: [String] = []
-    func walk(_ dir: String) {
-      let entries = listDirectory(absolute(dir))
-      let names = Set(entries.map(\.name))
-      for e in entries {
-        let path = dir.isEmpty ? e.name : dir + "/" + e.name
-        if e.isDirectory {
-          if e.name == ".git" || e.name == ".mlv" || names.contains(e.name + Pointer.suffix) { continue }
-          walk(path)
-        } else if e.isRegular && e.name.hasSuffix(Pointer.suffix) {
-          out.append(path)
-        }
-      }
-    }
-    walk("")
-    return out
-  }
-
   /// Every object the roots reach, following manifests. Problems are reported, not thrown:
   /// `unreadable` lists manifests that are missing or damaged, whose children are therefore unknown.
   func reachableObjects(

@@ -30,13 +30,13 @@ public enum CoreError: UserFacingError, Equatable {
     case .notInitialised(let root): return "mlv is not initialised in '\(root)'"
     case .unsupportedFormat(let found, let supported):
       return "repository format \(found) is newer than this mlv supports (\(supported))"
-    case .outsideRepository(let path): return "'\(path)' is outside the repository"
-    case .pathNotFound(let path): return "'\(path)' does not exist"
-    case .cannotTrack(let path, let reason): return "cannot track '\(path)': \(reason)"
-    case .malformedPointer(let path, let reason): return "malformed pointer '\(path)': \(reason)"
-    case .notTracked(let path): return "'\(path)' is not tracked by mlv"
+    case .outsideRepository(let path): return "'\(printable(path))' is outside the repository"
+    case .pathNotFound(let path): return "'\(printable(path))' does not exist"
+    case .cannotTrack(let path, let reason): return "cannot track '\(printable(path))': \(printable(reason))"
+    case .malformedPointer(let path, let reason): return "malformed pointer '\(printable(path))': \(printable(reason))"
+    case .notTracked(let path): return "'\(printable(path))' is not tracked by mlv"
     case .wouldOverwrite(let paths):
-      let shown = paths.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+      let shown = paths.prefix(5).map { "'\(printable($0))'" }.joined(separator: ", ")
       return "local changes to \(shown)\(paths.count > 5 ? " and \(paths.count - 5) more" : "") would be overwritten by checkout"
     case .badConfig(let what): return what
     case .malformedConfig(let path, let reason): return "malformed config '\(path)': \(reason)"

@@ -132,30 +132,31 @@ public final class Repository {
 
   /// Every pointer in the work tree, found by walking it (skipping `.git`, `.mlv` and tracked directories).
   public func workTreeArtifacts() throws -> [TrackedArtifact] {
-    var found: [TrackedArtifact] = []
-    var errors: [Error] = []
-    walkForPointers("", into: &found, errors: &errors)
-    if let first = errors.first { throw first }
-    return found.sorted { $0.dataPath < $1.dataPath }
+    try workTreePointerPaths().map { path in
+      let bytes = try FileHandle(path: absolute(path), flags: O_RDONLY).readAll()
+      return TrackedArtifact(pointerPath: path, pointer: try Pointer.parse(bytes, name: path))
+    }.sorted { $0.dataPath < $1.dataPath }
   }
 
-  private func walkForPointers(_ dir: String, into found: inout [TrackedArtifact], errors: inout [Error]) {
-    let entries = listDirectory(absolute(dir))
-    let names = Set(entries.map(\.name))
-    for entry in entries {
-      let path = dir.isEmpty ? entry.name : dir + "/" + entry.name
-      if entry.isDirectory {
-        if entry.name == ".git" || entry.name == ".mlv" || names.contains(entry.name + Pointer.suffix) { continue }
-        walkForPointers(path, into: &found, errors: &errors)
-      } else if entry.name.hasSuffix(Pointer.suffix) && entry.isRegular {
-        do {
-          let bytes = try FileHandle(path: absolute(path), flags: O_RDONLY).readAll()
-          found.append(TrackedArtifact(pointerPath: path, pointer: try Pointer.parse(bytes, name: path)))
-        } catch {
-          errors.append(error)
+  /// Paths of every pointer file in the work tree (parsed or not), skipping `.git`, `.mlv` and
+  /// tracked directories (a directory with a pointer beside it).
+  func workTreePointerPaths() -> [String] {
+    var out: [String] = []
+    func walk(_ dir: String) {
+      let entries = listDirectory(absolute(dir))
+      let names = Set(entries.map(\.name))
+      for e in entries {
+        let path = dir.isEmpty ? e.name : dir + "/" + e.name
+        if e.isDirectory {
+          if e.name == ".git" || e.name == ".mlv" || names.contains(e.name + Pointer.suffix) { continue }
+          walk(path)
+        } else if e.isRegular && e.name.hasSuffix(Pointer.suffix) {
+          out.append(path)
         }
       }
     }
+    walk("")
+    return out
   }
 
   /// Every pointer in the tree of `revision`, read through libgit2 (HEAD and the index are untouched).

@@ -96,7 +96,11 @@ extension Repository {
     let file = absolute(relative)
     let line = "/" + lastComponent(path)
     var text = (try? FileHandle(path: file, flags: O_RDONLY).readAll()).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    if text.split(whereSeparator: \.isNewline).contains(where: { $0.trimmingWhitespace() == line }) { return relative }
+    // Lines end at LF (a CR before it is dropped): names may hold other line separators.
+    let present = text.utf8.split(separator: 0x0A).contains { raw in
+      String(decoding: raw.last == 0x0D ? raw.dropLast() : raw, as: UTF8.self).utf8.elementsEqual(line.utf8)
+    }
+    if present { return relative }
     if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
     text += line + "\n"
     try writeFileAtomically(file, Array(text.utf8), durable: config.fsync)

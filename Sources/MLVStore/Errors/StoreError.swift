@@ -25,7 +25,7 @@ public enum StoreError: UserFacingError, Equatable {
     case .notWritable(let path, let reason): return "cannot write '\(path)': \(reason)"
     case .io(let path, let operation, let code): return "cannot \(operation) '\(path)': \(errnoDescription(code))"
     case .malformedManifest(let id, let reason): return "manifest \(id) is malformed: \(reason)"
-    case .unsafePath(let path): return "unsafe path '\(path)': it must be relative and stay inside its directory"
+    case .unsafePath(let path): return "unsafe path '\(printable(path))': it must be relative and stay inside its directory"
     case .changedWhileReading(let path): return "'\(path)' changed while it was being read"
     }
   }
@@ -48,4 +48,23 @@ public enum StoreError: UserFacingError, Equatable {
     case .unsafePath, .changedWhileReading: return .invalidInput
     }
   }
+}
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`…), so a hostile file name cannot
+/// break the one-line `error:` convention or drive the terminal.
+public func printable(_ text: String) -> String {
+  var out = ""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    case _
+    where scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+      || scalar.value == 0x2028 || scalar.value == 0x2029:
+      out += "\\u{\(String(scalar.value, radix: 16))}"
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out
 }

@@ -37,7 +37,7 @@ struct Show: RepositoryCommand {
     let p = d.artifact.pointer
     var rows = [
       ["path:", d.artifact.dataPath], ["pointer:", d.artifact.pointerPath], ["type:", p.kind.rawValue], ["id:", p.id.description],
-      ["size:", "\(Output.size(p.size)) (\(p.size) bytes)"],
+      ["size:", "\(Output.size(p.size)) (\(Output.count(p.size, "byte")))"],
     ]
     if p.kind == .directory { rows.append(["files:", "\(p.count)"]) }
     if p.kind == .chunked { rows.append(["chunks:", "\(p.count)"]) }
