@@ -33,7 +33,7 @@ public enum CanonicalJSON {
       out.append(UInt8(ascii: "]"))
     case .object(let members):
       out.append(UInt8(ascii: "{"))
-      for (i, key) in members.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).enumerated() {
+      for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
         if i > 0 { out.append(UInt8(ascii: ",")) }
         writeString(key, to: &out)
         out.append(UInt8(ascii: ":"))

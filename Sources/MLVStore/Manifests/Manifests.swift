@@ -126,7 +126,7 @@ public struct DirectoryManifest: Sendable, Equatable {
   /// A manifest of `entries` (sorted here; paths are checked).
   public init(entries: [DirectoryEntry]) throws {
     for e in entries where !isSafeRelativePath(e.path) { throw StoreError.unsafePath(e.path) }
-    self.entries = entries.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+    self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
   }
 
   /// The canonical bytes (see `docs/format.md`).
