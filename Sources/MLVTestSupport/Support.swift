@@ -57,7 +57,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     var bytes = Array(template.utf8CString)
     let made = bytes.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
     precondition(made != nil, "mkdtemp failed")
-    let raw = String(cString: bytes)
+    let raw = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     path = (try? FileManager.default.destinationOfSymbolicLink(atPath: raw)) ?? URL(fileURLWithPath: raw).resolvingSymlinksInPath().path
   }
 

@@ -72,7 +72,7 @@ public struct Pointer: Sendable, Equatable {
   /// Parses pointer text; `name` is the pointer's path, for messages.
   public static func parse(_ bytes: [UInt8], name: String) throws -> Pointer {
     func bad(_ reason: String) -> CoreError { .malformedPointer(name, reason: reason) }
-    guard bytes.count < 64 << 10, !bytes.contains(0), String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) != nil else {
+    guard bytes.count < 64 << 10, !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil else {
       throw bad("not a small UTF-8 text file")
     }
     var fields: [String: String] = [:]

@@ -25,7 +25,7 @@ public struct CheckoutResult: Sendable {
 #if os(Linux)
   /// glibc's `copy_file_range`, looked up at run time: Swift's Glibc module hides it behind `_GNU_SOURCE`.
   typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<loff_t>?, Int32, UnsafeMutablePointer<loff_t>?, Int, UInt32) -> Int
-  nonisolated(unsafe) let copyFileRangeFunction: CopyFileRange? = {
+  let copyFileRangeFunction: CopyFileRange? = {
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "copy_file_range") else { return nil }
     return unsafeBitCast(symbol, to: CopyFileRange.self)
   }()
