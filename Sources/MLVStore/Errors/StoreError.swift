@@ -8,6 +8,8 @@ public enum StoreError: UserFacingError, Equatable {
   case diskFull(path: String)
   /// The file system refused a write (read-only, permissions).
   case notWritable(path: String, reason: String)
+  /// The operating system refused access to a path.
+  case permissionDenied(path: String, operation: String)
   /// Any other system call failure.
   case io(path: String, operation: String, code: Int32)
   /// A manifest that cannot be parsed or that breaks a rule of the format.
@@ -22,8 +24,9 @@ public enum StoreError: UserFacingError, Equatable {
     case .missing(let id): return "object \(id) is missing from the store"
     case .corrupt(let id, let reason): return "object \(id) is corrupt: \(reason)"
     case .diskFull(let path): return "cannot write '\(path)': no space left on device"
-    case .notWritable(let path, let reason): return "cannot write '\(path)': \(reason)"
-    case .io(let path, let operation, let code): return "cannot \(operation) '\(path)': \(errnoDescription(code))"
+    case .notWritable(let path, let reason): return "cannot write '\(printable(path))': \(reason)"
+    case .permissionDenied(let path, let operation): return "cannot \(operation) '\(printable(path))': permission denied"
+    case .io(let path, let operation, let code): return "cannot \(operation) '\(printable(path))': \(errnoDescription(code))"
     case .malformedManifest(let id, let reason): return "manifest \(id) is malformed: \(reason)"
     case .unsafePath(let path): return "unsafe path '\(printable(path))': it must be relative and stay inside its directory"
     case .changedWhileReading(let path): return "'\(path)' changed while it was being read"
@@ -35,7 +38,7 @@ public enum StoreError: UserFacingError, Equatable {
     case .missing: return "run 'mlv fsck' to list every missing object; re-add the data with 'mlv add' if you still have it"
     case .corrupt: return "run 'mlv fsck' to find damaged objects; remove them and re-add the data"
     case .diskFull: return "free some space, then rerun the command; the store is unchanged"
-    case .notWritable: return "check the permissions and mount options of the repository"
+    case .notWritable, .permissionDenied: return "check the permissions and mount options of the repository"
     case .changedWhileReading: return "rerun the command once nothing is writing to it"
     default: return nil
     }
@@ -44,7 +47,7 @@ public enum StoreError: UserFacingError, Equatable {
   public var exitStatus: ExitStatus {
     switch self {
     case .missing, .corrupt, .malformedManifest: return .storeIntegrity
-    case .diskFull, .notWritable, .io: return .ioFailure
+    case .diskFull, .notWritable, .permissionDenied, .io: return .ioFailure
     case .unsafePath, .changedWhileReading: return .invalidInput
     }
   }

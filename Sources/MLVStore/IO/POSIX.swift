@@ -13,7 +13,8 @@ public func errnoDescription(_ code: Int32) -> String {
 public func systemError(_ code: Int32, path: String, operation: String) -> StoreError {
   switch code {
   case ENOSPC, EDQUOT: return .diskFull(path: path)
-  case EROFS, EACCES, EPERM: return .notWritable(path: path, reason: errnoDescription(code))
+  case EROFS: return .notWritable(path: path, reason: errnoDescription(code))
+  case EACCES, EPERM: return .permissionDenied(path: path, operation: operation)
   default: return .io(path: path, operation: operation, code: code)
   }
 }
