@@ -131,7 +131,12 @@ RUN=$W/run      # everything else, recreated every run
 LOGS=$RUN/logs
 ROWS=$RUN/rows.tsv
 TIMEF=$RUN/time.out
-rm -rf "$RUN"
+# A previous run's leftovers become the first run's trash (deleted, then a pause: see SETTLE).
+if [ -d "$RUN" ]; then
+    mv "$RUN" "$W/run.old.$$"
+    mkdir -p "$RUN/trash"
+    mv "$W/run.old.$$" "$RUN/trash/"
+fi
 mkdir -p "$RUN" "$LOGS"
 : >"$ROWS"
 
@@ -285,7 +290,7 @@ big_pipeline() { # tool run
     [ "$t" = mlv-fsync ] && what="add big.bin, core.fsync=true"
     timed "c1.$t" 1 "$label" "$what" "store_bytes=__S__" -- "${ADD[@]}"
     sed -i "\$s/__S__/$(bytes "$(store_dir "$t")")/" "$ROWS"
-    [ "$t" = mlv-fsync ] && { cd "$RUN"; rm -rf "$RUN/big-$t"; return 0; }
+    [ "$t" = mlv-fsync ] && { cd "$RUN"; discard "$RUN/big-$t"; return 0; }
     [ "$t" = lfs ] || commit_all v1
 
     # case 2
@@ -323,7 +328,7 @@ big_pipeline() { # tool run
         ;;
     esac
     cd "$RUN"
-    rm -rf "$RUN/big-$t" "$RUN/dvc-site/big-$t"
+    discard "$RUN/big-$t" "$RUN/dvc-site/big-$t"
 }
 
 # ---------------------------------------------------------------- case 4: many small files
@@ -374,7 +379,7 @@ small_pipeline() { # tool run
         esac
     fi
     cd "$RUN"
-    rm -rf "$RUN/small-$t" "$RUN/dvc-site/small-$t"
+    discard "$RUN/small-$t" "$RUN/dvc-site/small-$t"
 }
 
 # run a pipeline in a subshell with -e; a failing tool gets error rows and the others go on
@@ -404,6 +409,27 @@ limits() { # run
     cd "$RUN"
 }
 
+# Repositories are not deleted between cases but moved aside (a rename) and deleted before the
+# next run, followed by a pause: ext4 does not reuse an inode freed in the last ~35 s and scans
+# past every such inode when it allocates one, so deleting thousands of files just before a
+# step that creates thousands (mlv's chunks, any tool's 20,000 small files) would slow that step.
+SETTLE=${SETTLE:-40}
+discard() { # paths... -> moved under $RUN/trash
+    mkdir -p "$RUN/trash"
+    local p
+    for p in "$@"; do
+        [ -e "$p" ] && mv "$p" "$RUN/trash/$(basename "$p").$RANDOM$RANDOM"
+    done
+    return 0
+}
+empty_trash() {
+    [ -d "$RUN/trash" ] || return 0
+    log "deleting the previous run's repositories, then waiting ${SETTLE}s for ext4 to reuse their inodes"
+    rm -rf "$RUN/trash"
+    sync
+    sleep "$SETTLE"
+}
+
 tools=()
 for t in mlv mlv-fsync dvc-copy dvc-hardlink lfs; do
     want "$t" || continue
@@ -416,6 +442,7 @@ done
 log "tools: ${tools[*]:-none}; runs: $RUNS"
 
 for ((r = 1; r <= RUNS; r++)); do
+    empty_trash
     log "=== run $r/$RUNS: machine limits (openssl, cp)"
     guarded limits "$r"
     for t in "${tools[@]}"; do
@@ -428,6 +455,8 @@ for ((r = 1; r <= RUNS; r++)); do
         guarded small_pipeline "$t" "$r"
     done
 done
+
+rm -rf "$RUN/trash"
 
 # ---------------------------------------------------------------- report
 {

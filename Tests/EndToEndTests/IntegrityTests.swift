@@ -118,4 +118,23 @@ import Testing
     try w.fails(.storeIntegrity, "gc cannot tell what is still referenced", "gc")
     try w.ok("gc", "--force")
   }
+
+  /// A crash can leave an object as an empty stub; the next `add` of the data repairs it, even
+  /// when the stat cache says the file is unchanged.
+  @Test func addRepairsAStubChunk() throws {
+    let w = try Workspace()
+    try w.dir.write("model.bin", pseudoRandomBytes(12 << 20, seed: 21))
+    w.settle()
+    try w.ok("add", "model.bin")
+    let manifestID = try w.pointerID("model.bin.mlv")
+    let chunk = try FileManifest.decode(w.store.read(manifestID), id: manifestID).chunks[2].id
+    let path = w.store.path(of: chunk)
+    try runProcess("/bin/chmod", ["u+w", path], in: "/")
+    try w.dir.write(String(path.dropFirst(w.path.count + 1)), [])
+    #expect(try w.run("fsck").status == 1)
+    let again = try w.run("add", "model.bin", environment: ["MLV_TRACE": "1"])
+    #expect(again.status == 0)
+    #expect(w.hashedFiles(again) == 1)
+    #expect(try w.ok("fsck").stdout.contains("0 corrupt, 0 missing"))
+  }
 }

@@ -44,10 +44,20 @@ extension Repository {
     return (files, skipped)
   }
 
+  /// Whether `store` holds everything a cached file needs: its object and, for a chunked file,
+  /// every chunk (a crash can leave a chunk missing or a stub; then `add` must read the file
+  /// again to restore it). About one `stat` per MiB.
+  static func holds(_ store: LocalStore, _ entry: StatEntry) -> Bool {
+    guard store.contains(entry.id) else { return false }
+    guard entry.kind == .chunked else { return true }
+    guard let manifest = try? FileManifest.decode(store.read(entry.id), id: entry.id) else { return false }
+    return manifest.chunks.allSatisfy { store.contains($0.id) }
+  }
+
   /// Reads a file's content id — from the stat cache when its status is unchanged, else by
   /// hashing it (and storing it when `store` is given). Records the result in the cache.
   func scanFile(_ path: String, status st: stat, cache: inout StatCache, store: LocalStore?) throws -> IngestedFile {
-    if let hit = cache.lookup(path, st), store == nil || store!.contains(hit.id) {
+    if let hit = cache.lookup(path, st), store.map({ Self.holds($0, hit) }) ?? true {
       return IngestedFile(id: hit.id, layout: hit.kind == .chunked ? .chunked : .blob, size: Int(hit.size), chunkCount: Int(hit.count))
     }
     let result = try FileIngest.ingest(path: absolute(path), store: store)
@@ -69,7 +79,7 @@ extension Repository {
     var misses: [Int] = []
     for (i, f) in files.enumerated() {
       let key = path + "/" + f.relative
-      if let hit = cache.lookup(key, f.status), store == nil || store!.contains(hit.id) {
+      if let hit = cache.lookup(key, f.status), store.map({ Self.holds($0, hit) }) ?? true {
         entries[i] = DirectoryEntry(
           path: f.relative, id: hit.id, type: hit.kind == .chunked ? .chunked : .blob, size: Int(hit.size), executable: hit.executable)
       } else {
