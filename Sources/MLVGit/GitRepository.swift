@@ -237,6 +237,16 @@ public final class GitRepository {
     return out
   }
 
+  /// Whether Git's index tracks `path` itself or anything under it (as a directory).
+  public func indexTracks(_ path: String) throws -> Bool {
+    var index: OpaquePointer?
+    try check(git_repository_index(&index, repo), "read the index")
+    defer { git_index_free(index) }
+    if git_index_get_bypath(index, path, 0) != nil { return true }
+    var position = 0
+    return git_index_find_prefix(&position, index, path + "/") == 0
+  }
+
   /// Commits reachable from HEAD, newest first (time order, parents after children).
   public func history(from start: GitObjectID) throws -> [GitObjectID] {
     try walk(starts: [start])

@@ -236,4 +236,16 @@ import Testing
     let r = try w.fails(.invalidInput, "cannot track 'bad\\nname.bin'", "add", "bad\nname.bin")
     #expect(r.stderr.split(separator: "\n").count <= 2)
   }
+
+  @Test func dataGitAlreadyTracksIsRefusedWithTheFix() throws {
+    let w = try Workspace()
+    try w.dir.write("data/a.csv", "a")
+    try w.dir.write("model.bin", "m")
+    try w.repo.commitAll("oops, data in git")
+    let r = try w.fails(.invalidInput, "'data' is already tracked by git", "add", "data")
+    #expect(r.stderr.contains("hint: stop tracking it in git first: git rm -r --cached 'data'"))
+    try w.fails(.invalidInput, "'model.bin' is already tracked by git", "add", "model.bin")
+    try w.repo.git("rm", "-r", "-q", "--cached", "data", "model.bin")
+    try w.ok("add", "data", "model.bin")
+  }
 }

@@ -65,6 +65,8 @@ extension Repository {
       parent = parentDirectory(parent)
     }
     if path.utf8.contains(10) || path.utf8.contains(13) { throw CoreError.cannotTrack(path, reason: "its name contains a line break") }
+    // Data Git already tracks would stay in Git despite the .gitignore entry.
+    if try git.indexTracks(path) { throw CoreError.trackedByGit(path) }
   }
 
   private func addOne(_ path: String, cache: inout StatCache) throws -> AddResult {
