@@ -20,7 +20,7 @@ random.seed(0)
 with open("data/train.csv", "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["age", "income", "city", "label"])
-    for _ in range(200_000):
+    for _ in range(600_000):
         w.writerow([random.randint(18, 90), round(random.gauss(50_000, 15_000), 2),
                     random.choice(["paris", "lyon", "nice"]), random.randint(0, 1)])
 os.makedirs("data/images", exist_ok=True)
@@ -32,6 +32,7 @@ step "$MLV" add data/train.csv data/images
 step cat data/train.csv.mlv
 git add -A && git commit -qm "data v1" && echo "committed v1"
 v1=$(sha256sum data/train.csv | cut -c1-64)
+before=$(du -sb .mlv/objects | cut -f1)
 
 echo "# edit: append rows and replace an image" >&2
 python3 -c "
@@ -43,7 +44,8 @@ step "$MLV" status
 step "$MLV" add data/train.csv data/images
 git add -A && git commit -qm "data v2" && echo "committed v2"
 v2=$(sha256sum data/train.csv | cut -c1-64)
-step du -sh .mlv/objects
+after=$(du -sb .mlv/objects | cut -f1)
+echo "the store grew by $(( (after - before) / 1024 )) KiB for a $(( $(stat -c %s data/train.csv) / 1024 )) KiB file: only the changed chunks"
 step "$MLV" ls
 step "$MLV" log data/train.csv
 
