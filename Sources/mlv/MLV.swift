@@ -29,6 +29,8 @@ struct MLV: ParsableCommand {
     do {
       var command = try parseAsRoot()
       defer { traceIfAsked() }
+      ProgressLine.current = ProgressLine.start()
+      defer { ProgressLine.current?.stop() }
       try command.run()
     } catch let error as UserFacingError {
       writeDiagnostic("error: \(error.message)")
@@ -83,4 +85,10 @@ extension RepositoryCommand {
 
   /// The repository containing the current directory.
   func openRepository() throws -> Repository { try Repository(discoveringFrom: cwd) }
+
+  /// Runs the library verb with the progress line on, and erases it before results are printed.
+  func working<T>(_ body: () throws -> T) rethrows -> T {
+    defer { ProgressLine.current?.stop() }
+    return try body()
+  }
 }

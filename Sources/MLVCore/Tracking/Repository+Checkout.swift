@@ -389,6 +389,7 @@ extension Repository {
         if n < 0 && errno == EINTR { continue }
         if n <= 0 { return false }
         left -= n
+        Progress.advance(n)
       }
       return true
     #else

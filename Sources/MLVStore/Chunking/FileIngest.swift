@@ -61,6 +61,7 @@ public enum FileIngest {
       let n = try buffer.withUnsafeMutableBytes { (buf) throws -> Int in try file.read(into: buf, at: 0) }
       guard n == size else { throw StoreError.changedWhileReading(path: path) }
       buffer.removeLast()
+      Progress.advance(size)
       let id = SHA256.hash(buffer)
       if let store {
         try buffer.withUnsafeBytes { buf in _ = try store.write(buf, id: id, role: .data) }
@@ -122,6 +123,7 @@ public enum FileIngest {
       }
       if let store { try write(chunks, base: base, to: store) }
       result.append(contentsOf: chunks.map(\.chunk))
+      Progress.advance(found.last?.end ?? 0)
       guard let last = found.last?.end, last > 0 else { throw StoreError.changedWhileReading(path: file.path) }
       position += last
     }

@@ -132,6 +132,7 @@ public struct LocalStore: ObjectStore {
       content = inflated
     }
     guard SHA256.hash(content) == id else { throw StoreError.corrupt(id, reason: "content does not match its hash") }
+    Progress.advance(content.count)
     return content
   }
 

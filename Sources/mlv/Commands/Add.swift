@@ -14,7 +14,7 @@ struct Add: RepositoryCommand {
 
   func run() throws {
     let repository = try openRepository()
-    let results = try repository.add(paths, cwd: cwd)
+    let results = try working { try repository.add(paths, cwd: cwd) }
     if json { return try Output.json(results.map { PointerJSON(TrackedArtifact(pointerPath: $0.pointerPath, pointer: $0.pointer)) }) }
     for r in results {
       let p = r.pointer

@@ -32,7 +32,7 @@ struct Checkout: RepositoryCommand {
   }
 
   func run() throws {
-    let r = try openRepository().checkout(paths, revision: rev, force: force, cwd: cwd)
+    let r = try working { try openRepository().checkout(paths, revision: rev, force: force, cwd: cwd) }
     if json {
       return try Output.json(
         Summary(

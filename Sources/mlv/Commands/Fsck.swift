@@ -22,7 +22,7 @@ struct Fsck: RepositoryCommand {
   }
 
   func run() throws {
-    let r = try openRepository().fsck()
+    let r = try working { try openRepository().fsck() }
     if json {
       try Output.json(
         Report(

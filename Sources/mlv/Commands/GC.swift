@@ -29,7 +29,7 @@ struct GC: RepositoryCommand {
   }
 
   func run() throws {
-    let r = try openRepository().gc(dryRun: dryRun, force: force)
+    let r = try working { try openRepository().gc(dryRun: dryRun, force: force) }
     if json {
       return try Output.json(
         Report(

@@ -28,7 +28,7 @@ struct Status: RepositoryCommand {
   }
 
   func run() throws {
-    let entries = try openRepository().status(paths, cwd: cwd)
+    let entries = try working { try openRepository().status(paths, cwd: cwd) }
     try report(entries)
     if exitCode && entries.contains(where: { $0.state != .unchanged || !$0.inStore }) {
       throw ExitCode(ExitStatus.problemsFound.rawValue)
