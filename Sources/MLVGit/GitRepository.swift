@@ -163,8 +163,12 @@ public final class GitRepository {
 
   /// Every file in the commit's tree whose name ends with `suffix`.
   public func files(at commit: GitObjectID, withSuffix suffix: String) throws -> [GitFile] {
-    var visited = Set<GitObjectID>()
-    return try files(at: commit, withSuffix: suffix, skippingTrees: &visited)
+    let root = try tree(ofCommit: commit)
+    defer { git_tree_free(root) }
+    var out: [GitFile] = []
+    var none: Set<GitObjectID>? = nil
+    try collect(root, prefix: "", suffix: suffix, visited: &none, into: &out)
+    return out
   }
 
   /// Like `files(at:withSuffix:)`, skipping (and recording) trees already in `visited`, so a walk
@@ -173,14 +177,18 @@ public final class GitRepository {
     let root = try tree(ofCommit: commit)
     defer { git_tree_free(root) }
     var out: [GitFile] = []
-    try collect(root, prefix: "", suffix: suffix, visited: &visited, into: &out)
+    var seen: Set<GitObjectID>? = visited
+    try collect(root, prefix: "", suffix: suffix, visited: &seen, into: &out)
+    visited = seen!
     return out
   }
 
-  private func collect(_ tree: OpaquePointer, prefix: String, suffix: String, visited: inout Set<GitObjectID>, into out: inout [GitFile])
+  /// With `visited`, a tree seen before is skipped (its blobs were reported under another
+  /// path: right for collecting blob ids, wrong for listing paths); without, every tree is walked.
+  private func collect(_ tree: OpaquePointer, prefix: String, suffix: String, visited: inout Set<GitObjectID>?, into out: inout [GitFile])
     throws
   {
-    guard visited.insert(GitObjectID(git_tree_id(tree))).inserted else { return }
+    if visited != nil { guard visited!.insert(GitObjectID(git_tree_id(tree))).inserted else { return } }
     for i in 0..<git_tree_entrycount(tree) {
       let entry = git_tree_entry_byindex(tree, i)
       let name = String(cString: git_tree_entry_name(entry))

@@ -138,3 +138,97 @@ import Testing
     #expect(try w.ok("fsck").stdout.contains("0 corrupt, 0 missing"))
   }
 }
+
+/// Findings of a review: each was a way to lose data or get a wrong answer.
+@Suite struct HostileInputTests {
+  @Test func checkoutNeverWritesThroughASymbolicLink() throws {
+    let w = try Workspace()
+    try w.dir.write("d/sub/f", "v1")
+    try w.ok("add", "d")
+    try w.repo.commitAll("d")
+    let outside = TemporaryDirectory()
+    try outside.write("f", "precious")
+    try FileManager.default.removeItem(atPath: w.dir.url("d/sub"))
+    try FileManager.default.createSymbolicLink(atPath: w.dir.url("d/sub"), withDestinationPath: outside.path)
+    try w.fails(.wouldOverwrite, "refusing to check out through the symbolic link 'd/sub'", "checkout")
+    #expect(try outside.readText("f") == "precious")
+    try w.ok("checkout", "--force")
+    #expect(try outside.readText("f") == "precious")
+    #expect(try w.dir.readText("d/sub/f") == "v1")
+  }
+
+  @Test func aPointerCannotAimIntoGitOrElsewhere() throws {
+    let w = try Workspace()
+    let blob = try w.store.write(Array("#!/bin/sh\necho owned\n".utf8), role: .data)
+    for path in [".git/hooks/pre-commit", "sub/file", ".git", ".mlv"] {
+      try w.dir.write("evil.mlv", "format: 1\npath: \(path)\ntype: blob\nid: \(blob)\nsize: 21\nmode: 755\n")
+      try w.fails(.invalidInput, "malformed pointer 'evil.mlv'", "checkout")
+    }
+    #expect(!w.dir.exists(".git/hooks/pre-commit"))
+  }
+
+  @Test func identicalDirectoriesAtARevisionAreAllListedAndRestored() throws {
+    let w = try Workspace()
+    try w.dir.write("a/data", "same")
+    try w.dir.write("b/data", "same")
+    try w.ok("add", "a/data", "b/data")
+    try w.repo.commitAll("twins")
+    let listed = try w.json(try w.ok("ls", "--rev", "HEAD", "--json")) as! [[String: Any]]
+    #expect(listed.count == 2)
+    try FileManager.default.removeItem(atPath: w.dir.url("a/data"))
+    try FileManager.default.removeItem(atPath: w.dir.url("b/data"))
+    try w.ok("checkout", "--rev", "HEAD")
+    #expect(try w.dir.readText("b/data") == "same")
+  }
+
+  @Test func aManifestWithoutItsChunksDoesNotCountAsSaved() throws {
+    let w = try Workspace()
+    try w.dir.write("big.bin", pseudoRandomBytes(9 << 20, seed: 31))
+    try w.ok("add", "big.bin")
+    try w.repo.commitAll("x")
+    try w.dir.write("big.bin", pseudoRandomBytes(9 << 20, seed: 32))
+    try w.ok("add", "big.bin")
+    let id = try w.pointerID("big.bin.mlv")
+    try w.store.remove(try FileManifest.decode(w.store.read(id), id: id).chunks[0].id)
+    try w.repo.git("checkout", "--", "big.bin.mlv")
+    try w.fails(.wouldOverwrite, "would be overwritten", "checkout")
+    #expect(try w.dir.read("big.bin") == pseudoRandomBytes(9 << 20, seed: 32))
+  }
+
+  @Test func damagedHeadersAndCachesAreReportedNotCrashed() throws {
+    let w = try Workspace()
+    try w.dir.write("a.txt", "hello")
+    try w.ok("add", "a.txt")
+    let id = try w.pointerID("a.txt.mlv")
+    let relative = String(w.store.path(of: id).dropFirst(w.path.count + 1))
+    var bytes = try w.dir.read(relative)
+    for k in 8..<16 { bytes[k] = 0xFF }
+    bytes[15] = 0x7F
+    try runProcess("/bin/chmod", ["u+w", w.store.path(of: id)], in: "/")
+    try w.dir.write(relative, bytes)
+    let fsck = try w.run("fsck")
+    #expect(fsck.status == 1)
+    #expect(fsck.stdout.contains("corrupt: \(id)"))
+    bytes[5] = 1  // zlib, with an absurd length
+    try w.dir.write(relative, bytes)
+    #expect(try w.run("fsck").status == 1)
+    try w.dir.write(".mlv/cache/stat", Array("MLVSTAT1".utf8) + [0xFF, 0xFF, 0xFF, 0xFF])
+    #expect(try w.run("status").status == 0)
+  }
+
+  @Test func nestedPathsInOneAddAreRefused() throws {
+    let w = try Workspace()
+    try w.dir.write("d/x", "x")
+    try w.fails(.invalidInput, "cannot track 'd/x': it is inside 'd', which this command also tracks", "add", "d", "d/x")
+    #expect(!w.dir.exists("d.mlv") && !w.dir.exists("d/x.mlv"))
+  }
+
+  @Test(.enabled(if: getuid() != 0, "root reads every directory")) func gcRefusesWhenPartOfTheWorkTreeIsUnreadable() throws {
+    let w = try Workspace()
+    try w.dir.write("secret/data.txt", "pending")
+    try w.ok("add", "secret/data.txt")
+    chmod(w.dir.url("secret"), 0o000)
+    defer { chmod(w.dir.url("secret"), 0o755) }
+    try w.fails(.ioFailure, "cannot read directory", "gc")
+  }
+}

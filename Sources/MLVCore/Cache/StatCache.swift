@@ -56,6 +56,13 @@ public struct StatEntry: Sendable, Equatable {
     return other.matches(st)
   }
 
+  /// This entry with another kind.
+  func with(kind: TrackedKind) -> StatEntry {
+    var copy = self
+    copy.kind = kind
+    return copy
+  }
+
   /// Whether `st` still describes the file this entry was made from.
   func matches(_ st: stat) -> Bool {
     device == UInt64(st.st_dev) && inode == UInt64(st.st_ino) && size == UInt64(st.st_size)
@@ -141,7 +148,7 @@ public struct StatCache: Sendable {
       var reader = ByteReader(buf)
       guard reader.bytes(8).map(Array.init) == magic, let count = reader.uint32() else { return }
       var entries: [BytewisePath: StatEntry] = [:]
-      entries.reserveCapacity(Int(count))
+      entries.reserveCapacity(min(Int(count), buf.count / 95))
       for _ in 0..<count {
         guard let length = reader.uint16(), let pathBytes = reader.bytes(Int(length)),
           let dev = reader.uint64(), let ino = reader.uint64(), let size = reader.uint64(),

@@ -56,7 +56,7 @@ extension Repository {
         roots.badPointers.append(("\(source):\(path)", "\(error)"))
       }
     }
-    for pointerPath in workTreePointerPaths() {
+    for pointerPath in try workTreePointerPaths() {
       parse((try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll()) ?? [], path: pointerPath, source: "work tree")
     }
     var seenBlobs = Set<GitObjectID>()

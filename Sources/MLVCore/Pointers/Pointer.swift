@@ -96,7 +96,11 @@ public struct Pointer: Sendable, Equatable {
     guard let format = number("format") else { throw bad("'format' is missing") }
     guard format == Self.format else { throw bad("unsupported format \(format)") }
     guard let path = fields["path"] else { throw bad("'path' is missing") }
-    guard isSafeRelativePath(path) else { throw bad("path '\(path)' must be relative and must not contain '..'") }
+    guard isSafeRelativePath(path) else { throw bad("path '\(printable(path))' must be relative and must not contain '..'") }
+    // The data lives beside its pointer: one name, never into '.git' or '.mlv'.
+    guard !path.contains("/"), path != ".git", path != ".mlv", !path.hasSuffix(suffix) else {
+      throw bad("path '\(printable(path))' must be a single file or directory name beside the pointer")
+    }
     guard let kind = fields["type"].flatMap({ TrackedKind(rawValue: $0) }) else { throw bad("'type' must be blob, chunked or directory") }
     guard let id = fields["id"].flatMap({ ObjectID($0) }) else { throw bad("'id' is not a sha256 object id") }
     guard let size = number("size") else { throw bad("'size' is not a number") }

@@ -12,6 +12,8 @@ public enum CoreError: UserFacingError, Equatable {
   case pathNotFound(String)
   /// A path mlv will not track (inside `.git` or `.mlv`, a pointer file, a special file).
   case cannotTrack(String, reason: String)
+  /// Checkout would write through a symbolic link.
+  case symbolicLinkInTheWay(String)
   /// A path Git already tracks (its content would stay in Git).
   case trackedByGit(String)
   /// A pointer file that cannot be parsed or names an unsafe path.
@@ -38,6 +40,7 @@ public enum CoreError: UserFacingError, Equatable {
     case .malformedPointer(let path, let reason): return "malformed pointer '\(printable(path))': \(printable(reason))"
     case .notTracked(let path): return "'\(printable(path))' is not tracked by mlv"
     case .trackedByGit(let path): return "'\(printable(path))' is already tracked by git"
+    case .symbolicLinkInTheWay(let path): return "refusing to check out through the symbolic link '\(printable(path))'"
     case .wouldOverwrite(let paths):
       let shown = paths.prefix(5).map { "'\(printable($0))'" }.joined(separator: ", ")
       return "local changes to \(shown)\(paths.count > 5 ? " and \(paths.count - 5) more" : "") would be overwritten by checkout"
@@ -53,6 +56,7 @@ public enum CoreError: UserFacingError, Equatable {
     case .unsupportedFormat: return "upgrade mlv"
     case .wouldOverwrite: return "run 'mlv add' to keep them, or 'mlv checkout --force' to discard them"
     case .notTracked: return "run 'mlv ls' to see what is tracked"
+    case .symbolicLinkInTheWay: return "remove the link, or run 'mlv checkout --force' to replace the link itself (never what it points to)"
     case .trackedByGit(let path): return "stop tracking it in git first: git rm -r --cached '\(printable(path))' && git commit"
     case .malformedPointer: return "restore it with 'git checkout -- <pointer>' or re-add the data"
     case .incompleteReachability: return "run 'mlv fsck' and repair the damage, or 'mlv gc --force' to collect anyway"
@@ -64,7 +68,7 @@ public enum CoreError: UserFacingError, Equatable {
     switch self {
     case .notInitialised: return .notARepository
     case .unsupportedFormat: return .notARepository
-    case .wouldOverwrite: return .wouldOverwrite
+    case .wouldOverwrite, .symbolicLinkInTheWay: return .wouldOverwrite
     case .incompleteReachability: return .storeIntegrity
     case .badConfig, .malformedConfig: return .invalidInput
     default: return .invalidInput

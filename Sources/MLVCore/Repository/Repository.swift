@@ -140,22 +140,26 @@ public final class Repository {
 
   /// Paths of every pointer file in the work tree (parsed or not), skipping `.git`, `.mlv` and
   /// tracked directories (a directory with a pointer beside it).
-  func workTreePointerPaths() -> [String] {
+  ///
+  /// An unreadable directory is an error: `gc` must not mistake pointers it cannot see for none.
+  func workTreePointerPaths() throws -> [String] {
     var out: [String] = []
-    func walk(_ dir: String) {
-      let entries = listDirectory(absolute(dir))
-      let names = Set(entries.map(\.name))
+    func walk(_ dir: String) throws {
+      guard let entries = listDirectoryOrNil(absolute(dir)) else {
+        throw systemError(errno, path: absolute(dir), operation: "read directory")
+      }
+      let names = Set(entries.map { BytewisePath($0.name) })
       for e in entries {
         let path = dir.isEmpty ? e.name : dir + "/" + e.name
         if e.isDirectory {
-          if e.name == ".git" || e.name == ".mlv" || names.contains(e.name + Pointer.suffix) { continue }
-          walk(path)
+          if e.name == ".git" || e.name == ".mlv" || names.contains(BytewisePath(e.name + Pointer.suffix)) { continue }
+          try walk(path)
         } else if e.isRegular && e.name.hasSuffix(Pointer.suffix) {
           out.append(path)
         }
       }
     }
-    walk("")
+    try walk("")
     return out
   }
 
@@ -205,8 +209,11 @@ struct ListedEntry {
 }
 
 /// The entries of a directory (without `.` and `..`), sorted by name; empty when unreadable.
-func listDirectory(_ path: String) -> [ListedEntry] {
-  guard let dir = opendir(path) else { return [] }
+func listDirectory(_ path: String) -> [ListedEntry] { listDirectoryOrNil(path) ?? [] }
+
+/// The entries of a directory, or nil (with `errno` set) when it cannot be read.
+func listDirectoryOrNil(_ path: String) -> [ListedEntry]? {
+  guard let dir = opendir(path) else { return nil }
   defer { closedir(dir) }
   var out: [ListedEntry] = []
   while let entry = readdir(dir) {

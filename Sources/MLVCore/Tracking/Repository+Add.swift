@@ -35,6 +35,12 @@ extension Repository {
       try checkTrackable(path, userPath: userPath)
       return path
     }
+    // Two paths of one command must not nest: the inner one would end up inside tracked data.
+    for outer in paths {
+      if let inner = paths.first(where: { $0.utf8.starts(with: (outer + "/").utf8) }) {
+        throw CoreError.cannotTrack(inner, reason: "it is inside '\(outer)', which this command also tracks")
+      }
+    }
     return try withWriteLock {
       var cache = loadStatCache()
       defer { saveStatCache(cache) }

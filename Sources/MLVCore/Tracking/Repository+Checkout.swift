@@ -60,6 +60,13 @@ extension Repository {
       // Plan first: nothing is written until every path is known to be safe.
       var plans: [(TrackedArtifact, ScannedContent?)] = []
       var refused: [String] = []
+      // Never write through a symbolic link: it could lead anywhere, outside the repository too.
+      var links: [String] = []
+      for artifact in artifacts { links += try symbolicLinksInTheWay(of: artifact) }
+      if let first = links.first {
+        guard force else { throw CoreError.symbolicLinkInTheWay(first) }
+        for link in links { unlink(absolute(link)) }
+      }
       for artifact in artifacts {
         let current = try currentContent(artifact.dataPath, cache: &cache)
         if let current, current.id == artifact.pointer.id, current.kind == artifact.pointer.kind,
@@ -87,16 +94,42 @@ extension Repository {
   }
 
   /// The paths under `artifact` whose current content the checkout would destroy and the store lacks.
+  ///
+  /// "In the store" means complete: a chunked file's manifest and every chunk (an interrupted
+  /// `gc` may have left a manifest without all its chunks).
   private func unsafeToReplace(_ artifact: TrackedArtifact, current: ScannedContent) -> [String] {
     let path = artifact.dataPath
+    let store = self.store
+    func kept(_ id: ObjectID, _ layout: FileLayout) -> Bool {
+      Self.holds(store, StatEntry(directory: id, files: 0).with(kind: layout == .chunked ? .chunked : .blob))
+    }
     guard current.kind == .directory, let manifest = current.manifest else {
-      return store.contains(current.id) ? [] : [path]
+      return kept(current.id, current.kind == .chunked ? .chunked : .blob) ? [] : [path]
     }
+    var wanted: [BytewisePath: ObjectID] = [:]
     if artifact.pointer.kind == .directory, let target = try? readDirectoryManifest(artifact.pointer.id) {
-      let wanted = Dictionary(target.entries.map { (BytewisePath($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
-      return manifest.entries.filter { wanted[BytewisePath($0.path)] != $0.id && !store.contains($0.id) }.map { path + "/" + $0.path }
+      wanted = Dictionary(target.entries.map { (BytewisePath($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
     }
-    return manifest.entries.filter { !store.contains($0.id) }.map { path + "/" + $0.path }
+    return manifest.entries.filter { wanted[BytewisePath($0.path)] != $0.id && !kept($0.id, $0.type) }.map { path + "/" + $0.path }
+  }
+
+  /// Symbolic links where checking out `artifact` would write: in a directory above the data,
+  /// at the data path, or inside a tracked directory (a link where a file or directory goes).
+  private func symbolicLinksInTheWay(of artifact: TrackedArtifact) throws -> [String] {
+    var paths = Set<BytewisePath>()
+    var parent = parentDirectory(artifact.dataPath)
+    while !parent.isEmpty {
+      paths.insert(BytewisePath(parent))
+      parent = parentDirectory(parent)
+    }
+    paths.insert(BytewisePath(artifact.dataPath))
+    if artifact.pointer.kind == .directory {
+      for e in try readDirectoryManifest(artifact.pointer.id).entries {
+        var p = artifact.dataPath + "/" + e.path
+        while p.utf8.count > artifact.dataPath.utf8.count, paths.insert(BytewisePath(p)).inserted { p = parentDirectory(p) }
+      }
+    }
+    return paths.map(\.value).filter { fileStatus(absolute($0)).map { $0.st_mode & S_IFMT == S_IFLNK } ?? false }.sorted()
   }
 
   func isExecutable(_ path: String) -> Bool {

@@ -59,8 +59,11 @@ public struct FileManifest: Sendable, Equatable {
     }
     guard wire.type == "chunked" else { throw StoreError.malformedManifest(id, reason: "type is '\(wire.type)', expected 'chunked'") }
     guard wire.format == format else { throw StoreError.malformedManifest(id, reason: "unsupported format \(wire.format)") }
+    guard wire.chunks.allSatisfy({ $0.size > 0 && $0.size <= 1 << 40 }), wire.chunks.count < 1 << 24 else {
+      throw StoreError.malformedManifest(id, reason: "chunk sizes out of range")
+    }
     let manifest = FileManifest(chunks: wire.chunks)
-    guard wire.chunks.allSatisfy({ $0.size > 0 }), manifest.size == wire.size else {
+    guard manifest.size == wire.size else {
       throw StoreError.malformedManifest(id, reason: "chunk sizes do not add up to \(wire.size)")
     }
     return manifest
@@ -158,6 +161,9 @@ public struct DirectoryManifest: Sendable, Equatable {
     }
     guard wire.type == "directory" else { throw StoreError.malformedManifest(id, reason: "type is '\(wire.type)', expected 'directory'") }
     guard wire.format == format else { throw StoreError.malformedManifest(id, reason: "unsupported format \(wire.format)") }
+    for e in wire.entries where e.size < 0 || e.size > 1 << 50 {
+      throw StoreError.malformedManifest(id, reason: "entry '\(printable(e.path))' has size \(e.size)")
+    }
     for e in wire.entries where !isSafeRelativePath(e.path) {
       throw StoreError.malformedManifest(id, reason: "entry '\(e.path)' escapes its directory")
     }

@@ -73,8 +73,8 @@ public struct LocalStore: ObjectStore {
         }
         guard errno == EEXIST else { break }
         // Present, unless it is a stub too short to be an object (left by a crash): replace that.
-        if attempt == 0, !contains(id), unlink(final) == 0 { continue }
-        return false
+        guard attempt == 0, !contains(id) else { return false }
+        guard unlink(final) == 0 else { throw systemError(errno, path: final, operation: "replace") }
       }
       guard errno == ENOENT || errno == EPERM || errno == EXDEV else { throw systemError(errno, path: final, operation: "link") }
     }
@@ -120,11 +120,14 @@ public struct LocalStore: ObjectStore {
     let content: [UInt8]
     switch encoding {
     case .raw:
-      guard stored.count == ObjectEncoding.headerSize + length else {
+      guard stored.count - ObjectEncoding.headerSize == length else {
         throw StoreError.corrupt(id, reason: "expected \(length) bytes, found \(stored.count - ObjectEncoding.headerSize)")
       }
       content = Array(stored[ObjectEncoding.headerSize...])
     case .zlib:
+      // zlib cannot expand more than 1032:1; a length beyond that is a damaged header.
+      let payload = stored.count - ObjectEncoding.headerSize
+      guard length <= payload * 1032 + 64, length <= Int(UInt32.max) else { throw StoreError.corrupt(id, reason: "bad header") }
       let inflated = stored.withUnsafeBytes { buf in
         Zlib.decompress(UnsafeRawBufferPointer(rebasing: buf[ObjectEncoding.headerSize...]), expectedCount: length)
       }
