@@ -56,13 +56,6 @@ public struct StatEntry: Sendable, Equatable {
     return other.matches(st)
   }
 
-  /// This entry with another kind.
-  func with(kind: TrackedKind) -> StatEntry {
-    var copy = self
-    copy.kind = kind
-    return copy
-  }
-
   /// Whether `st` still describes the file this entry was made from.
   func matches(_ st: stat) -> Bool {
     device == UInt64(st.st_dev) && inode == UInt64(st.st_ino) && size == UInt64(st.st_size)

@@ -11,6 +11,12 @@ public enum TrackedKind: String, Sendable {
 
   /// Whether the data is a directory.
   public var isDirectory: Bool { self == .directory }
+
+  /// The kind of a file stored with `layout`.
+  public init(_ layout: FileLayout) { self = layout == .chunked ? .chunked : .blob }
+
+  /// How a file of this kind is stored (a directory has no layout: `.blob` is never used for it).
+  var fileLayout: FileLayout { self == .chunked ? .chunked : .blob }
 }
 
 /// A pointer file (`<name>.mlv`), committed with Git beside the data it names.

@@ -81,8 +81,7 @@ extension Repository {
     if st.st_mode & S_IFMT == S_IFDIR {
       content = try scanDirectory(path, cache: &cache, store: store, warn: true)
     } else {
-      let f = try scanFile(path, status: st, cache: &cache, store: store)
-      content = ScannedContent(kind: f.layout == .chunked ? .chunked : .blob, id: f.id, size: f.size, count: f.chunkCount, manifest: nil)
+      content = ScannedContent(file: try scanFile(path, status: st, cache: &cache, store: store))
     }
     let executable = content.kind != .directory && st.st_mode & 0o111 != 0
     let pointer = Pointer(

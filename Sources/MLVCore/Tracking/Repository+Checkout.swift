@@ -57,17 +57,19 @@ extension Repository {
       var cache = loadStatCache()
       defer { saveStatCache(cache) }
       var result = CheckoutResult()
-      // Plan first: nothing is written until every path is known to be safe.
-      var plans: [(TrackedArtifact, ScannedContent?)] = []
+      // Plan first: nothing is written until every path is known to be safe. A directory's
+      // manifest is read (and verified) once, here, and serves every later step.
+      let targets = try artifacts.map { a in a.pointer.kind == .directory ? try readDirectoryManifest(a.pointer.id) : nil }
+      var plans: [(artifact: TrackedArtifact, current: ScannedContent?, target: DirectoryManifest?)] = []
       var refused: [String] = []
       // Never write through a symbolic link: it could lead anywhere, outside the repository too.
       var links: [String] = []
-      for artifact in artifacts { links += try symbolicLinksInTheWay(of: artifact) }
+      for (artifact, target) in zip(artifacts, targets) { links += symbolicLinksInTheWay(of: artifact, target: target) }
       if let first = links.first {
         guard force else { throw CoreError.symbolicLinkInTheWay(first) }
         for link in links { unlink(absolute(link)) }
       }
-      for artifact in artifacts {
+      for (artifact, target) in zip(artifacts, targets) {
         let current = try currentContent(artifact.dataPath, cache: &cache)
         if let current, current.id == artifact.pointer.id, current.kind == artifact.pointer.kind,
           current.kind == .directory || isExecutable(artifact.dataPath) == artifact.pointer.executable
@@ -75,14 +77,15 @@ extension Repository {
           result.upToDate.append(artifact.dataPath)
           continue
         }
-        if let current, !force { refused += unsafeToReplace(artifact, current: current) }
-        plans.append((artifact, current))
+        if let current, !force { refused += unsafeToReplace(artifact, current: current, target: target) }
+        plans.append((artifact, current, target))
       }
       if !refused.isEmpty { throw CoreError.wouldOverwrite(refused) }
       var written: [(path: String, kind: TrackedKind, count: Int, id: ObjectID)] = []
       var parkedNow = Set<String>()
-      for (artifact, current) in plans {
-        try place(artifact, current: current, cache: &cache, result: &result, written: &written, parkedNow: &parkedNow)
+      for (artifact, current, target) in plans {
+        try place(
+          artifact, current: current, target: target, cache: &cache, result: &result, written: &written, parkedNow: &parkedNow)
         result.updated.append(artifact.dataPath)
       }
       pruneParked(keeping: parkedNow, cache: &cache)
@@ -97,25 +100,19 @@ extension Repository {
   ///
   /// "In the store" means complete: a chunked file's manifest and every chunk (an interrupted
   /// `gc` may have left a manifest without all its chunks).
-  private func unsafeToReplace(_ artifact: TrackedArtifact, current: ScannedContent) -> [String] {
+  private func unsafeToReplace(_ artifact: TrackedArtifact, current: ScannedContent, target: DirectoryManifest?) -> [String] {
     let path = artifact.dataPath
-    let store = self.store
-    func kept(_ id: ObjectID, _ layout: FileLayout) -> Bool {
-      Self.holds(store, StatEntry(directory: id, files: 0).with(kind: layout == .chunked ? .chunked : .blob))
-    }
     guard current.kind == .directory, let manifest = current.manifest else {
-      return kept(current.id, current.kind == .chunked ? .chunked : .blob) ? [] : [path]
+      return Self.holds(store, current.id, current.kind.fileLayout) ? [] : [path]
     }
-    var wanted: [BytewisePath: ObjectID] = [:]
-    if artifact.pointer.kind == .directory, let target = try? readDirectoryManifest(artifact.pointer.id) {
-      wanted = Dictionary(target.entries.map { (BytewisePath($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
-    }
-    return manifest.entries.filter { wanted[BytewisePath($0.path)] != $0.id && !kept($0.id, $0.type) }.map { path + "/" + $0.path }
+    let wanted = target?.entriesByPath ?? [:]
+    return manifest.entries.filter { wanted[BytewisePath($0.path)]?.id != $0.id && !Self.holds(store, $0.id, $0.type) }
+      .map { path + "/" + $0.path }
   }
 
   /// Symbolic links where checking out `artifact` would write: in a directory above the data,
   /// at the data path, or inside a tracked directory (a link where a file or directory goes).
-  private func symbolicLinksInTheWay(of artifact: TrackedArtifact) throws -> [String] {
+  private func symbolicLinksInTheWay(of artifact: TrackedArtifact, target: DirectoryManifest?) -> [String] {
     var paths = Set<BytewisePath>()
     var parent = parentDirectory(artifact.dataPath)
     while !parent.isEmpty {
@@ -123,8 +120,8 @@ extension Repository {
       parent = parentDirectory(parent)
     }
     paths.insert(BytewisePath(artifact.dataPath))
-    if artifact.pointer.kind == .directory {
-      for e in try readDirectoryManifest(artifact.pointer.id).entries {
+    if let target {
+      for e in target.entries {
         var p = artifact.dataPath + "/" + e.path
         while p.utf8.count > artifact.dataPath.utf8.count, paths.insert(BytewisePath(p)).inserted { p = parentDirectory(p) }
       }
@@ -145,7 +142,8 @@ extension Repository {
   }
 
   private func place(
-    _ artifact: TrackedArtifact, current: ScannedContent?, cache: inout StatCache, result: inout CheckoutResult,
+    _ artifact: TrackedArtifact, current: ScannedContent?, target: DirectoryManifest?, cache: inout StatCache,
+    result: inout CheckoutResult,
     written: inout [(path: String, kind: TrackedKind, count: Int, id: ObjectID)], parkedNow: inout Set<String>
   ) throws {
     let pointer = artifact.pointer
@@ -153,7 +151,6 @@ extension Repository {
     let destination = absolute(path)
     try makeDirectories(parentDirectory(destination))
     if pointer.kind != .directory {
-      let layout: FileLayout = pointer.kind == .chunked ? .chunked : .blob
       let staged: String
       if let parked = parkedCopy(of: pointer.id, size: pointer.size, cache: &cache) {
         chmod(parked, pointer.executable ? 0o755 : 0o644)
@@ -161,7 +158,8 @@ extension Repository {
         result.filesRestored += 1
       } else {
         staged = try Self.stage(
-          store: store, durable: config.fsync, layout: layout, id: pointer.id, size: pointer.size, executable: pointer.executable,
+          store: store, durable: config.fsync, layout: pointer.kind.fileLayout, id: pointer.id, size: pointer.size,
+          executable: pointer.executable,
           destination: destination, staging: stagingDirectory(for: destination), reuse: reusableChunks(destination, current: current))
         result.bytesWritten += pointer.size
       }
@@ -174,9 +172,8 @@ extension Repository {
       result.filesWritten += 1
       return
     }
-    let manifest = try readDirectoryManifest(pointer.id)
-    var have: [BytewisePath: DirectoryEntry] = [:]
-    if let old = current?.manifest { have = Dictionary(old.entries.map { (BytewisePath($0.path), $0) }, uniquingKeysWith: { a, _ in a }) }
+    guard let manifest = target else { preconditionFailure("checkout plans read every directory's manifest") }
+    let have = current?.manifest?.entriesByPath ?? [:]
     let needed = manifest.entries.filter { e in have[BytewisePath(e.path)].map { $0.id != e.id || $0.executable != e.executable } ?? true }
     // Stage every changed file (verified) before renaming any, so a bad object changes nothing.
     let (store, durable, staging) = (self.store, config.fsync, stagingDirectory(for: destination))
@@ -212,7 +209,7 @@ extension Repository {
     }
     try commit(staged, cache: &cache, parkedNow: &parkedNow)
     for e in needed {
-      written.append((path + "/" + e.path, e.type == .chunked ? .chunked : .blob, 0, e.id))
+      written.append((path + "/" + e.path, TrackedKind(e.type), 0, e.id))
     }
     cache.record(path, StatEntry(directory: pointer.id, files: manifest.entries.count))
     result.filesWritten += needed.count

@@ -58,11 +58,12 @@ extension Repository {
           entries.append(StatusEntry(artifact: artifact, state: .modified, inStore: inStore, changes: nil))
           continue
         }
-        if directoryUnchanged(path, id: pointer.id, cache: cache) {
+        let listing = try listFiles(under: absolute(path), displayPath: path)
+        if cacheVouches(for: listing.files, of: path, as: pointer.id, cache: cache) {
           entries.append(StatusEntry(artifact: artifact, state: .unchanged, inStore: inStore, changes: nil))
           continue
         }
-        let current = try scanDirectory(path, cache: &cache, store: nil, warn: false)
+        let current = try scanDirectory(path, cache: &cache, store: nil, warn: false, listing: listing)
         if current.id == pointer.id {
           entries.append(StatusEntry(artifact: artifact, state: .unchanged, inStore: inStore, changes: nil))
         } else {
@@ -90,8 +91,8 @@ extension Repository {
 
   static func compare(old: DirectoryManifest, new: DirectoryManifest) -> DirectoryChanges {
     var changes = DirectoryChanges()
-    let before = Dictionary(old.entries.map { (BytewisePath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
-    let after = Dictionary(new.entries.map { (BytewisePath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
+    let before = old.entriesByPath
+    let after = new.entriesByPath
     for e in new.entries {
       if let b = before[BytewisePath(e.path)] {
         if b.id != e.id || b.executable != e.executable { changes.modified.append(e.path) }

@@ -14,6 +14,19 @@ struct ScannedContent {
   let count: Int
   /// For a directory, its manifest.
   let manifest: DirectoryManifest?
+
+  /// A single file's content.
+  init(file: IngestedFile) {
+    self.init(kind: TrackedKind(file.layout), id: file.id, size: file.size, count: file.chunkCount, manifest: nil)
+  }
+
+  init(kind: TrackedKind, id: ObjectID, size: Int, count: Int, manifest: DirectoryManifest?) {
+    self.kind = kind
+    self.id = id
+    self.size = size
+    self.count = count
+    self.manifest = manifest
+  }
 }
 
 /// A regular file found under a directory being scanned.
@@ -47,30 +60,32 @@ extension Repository {
   /// Whether `store` holds everything a cached file needs: its object and, for a chunked file,
   /// every chunk (a crash can leave a chunk missing or a stub; then `add` must read the file
   /// again to restore it). About one `stat` per MiB.
-  static func holds(_ store: LocalStore, _ entry: StatEntry) -> Bool {
-    guard store.contains(entry.id) else { return false }
-    guard entry.kind == .chunked else { return true }
-    guard let manifest = try? FileManifest.decode(store.read(entry.id), id: entry.id) else { return false }
+  static func holds(_ store: LocalStore, _ id: ObjectID, _ layout: FileLayout) -> Bool {
+    guard store.contains(id) else { return false }
+    guard layout == .chunked else { return true }
+    guard let manifest = try? FileManifest.decode(store.read(id), id: id) else { return false }
     return manifest.chunks.allSatisfy { store.contains($0.id) }
   }
 
   /// Reads a file's content id — from the stat cache when its status is unchanged, else by
   /// hashing it (and storing it when `store` is given). Records the result in the cache.
   func scanFile(_ path: String, status st: stat, cache: inout StatCache, store: LocalStore?) throws -> IngestedFile {
-    if let hit = cache.lookup(path, st), store.map({ Self.holds($0, hit) }) ?? true {
-      return IngestedFile(id: hit.id, layout: hit.kind == .chunked ? .chunked : .blob, size: Int(hit.size), chunkCount: Int(hit.count))
+    if let hit = cache.lookup(path, st), store.map({ Self.holds($0, hit.id, hit.kind.fileLayout) }) ?? true {
+      return IngestedFile(id: hit.id, layout: hit.kind.fileLayout, size: Int(hit.size), chunkCount: Int(hit.count))
     }
     let result = try FileIngest.ingest(path: absolute(path), store: store)
     if let after = fileStatus(absolute(path)), StatEntry(after, kind: .blob, count: 0, id: result.id).matches(st) {
-      cache.record(path, StatEntry(st, kind: result.layout == .chunked ? .chunked : .blob, count: result.chunkCount, id: result.id))
+      cache.record(path, StatEntry(st, kind: TrackedKind(result.layout), count: result.chunkCount, id: result.id))
     }
     return result
   }
 
   /// Reads a directory's content: every file through the cache or hashed on all cores, then its
-  /// manifest (written to `store` when given).
-  func scanDirectory(_ path: String, cache: inout StatCache, store: LocalStore?, warn: Bool) throws -> ScannedContent {
-    let (files, skipped) = try listFiles(under: absolute(path), displayPath: path)
+  /// manifest (written to `store` when given). `listing` spares a second walk when the caller made one.
+  func scanDirectory(
+    _ path: String, cache: inout StatCache, store: LocalStore?, warn: Bool, listing: (files: [FoundFile], skipped: [String])? = nil
+  ) throws -> ScannedContent {
+    let (files, skipped) = try listing ?? listFiles(under: absolute(path), displayPath: path)
     if warn {
       for s in skipped.prefix(5) { writeDiagnostic("warning: skipping '\(path)/\(s)': not a regular file") }
       if skipped.count > 5 { writeDiagnostic("warning: skipping \(skipped.count - 5) more special files") }
@@ -79,9 +94,9 @@ extension Repository {
     var misses: [Int] = []
     for (i, f) in files.enumerated() {
       let key = path + "/" + f.relative
-      if let hit = cache.lookup(key, f.status), store.map({ Self.holds($0, hit) }) ?? true {
+      if let hit = cache.lookup(key, f.status), store.map({ Self.holds($0, hit.id, hit.kind.fileLayout) }) ?? true {
         entries[i] = DirectoryEntry(
-          path: f.relative, id: hit.id, type: hit.kind == .chunked ? .chunked : .blob, size: Int(hit.size), executable: hit.executable)
+          path: f.relative, id: hit.id, type: hit.kind.fileLayout, size: Int(hit.size), executable: hit.executable)
       } else {
         misses.append(i)
       }
@@ -96,7 +111,7 @@ extension Repository {
       let executable = f.status.st_mode & 0o111 != 0
       entries[i] = DirectoryEntry(path: f.relative, id: r.id, type: r.layout, size: r.size, executable: executable)
       cache.record(
-        path + "/" + f.relative, StatEntry(f.status, kind: r.layout == .chunked ? .chunked : .blob, count: r.chunkCount, id: r.id))
+        path + "/" + f.relative, StatEntry(f.status, kind: TrackedKind(r.layout), count: r.chunkCount, id: r.id))
     }
     let manifest = try DirectoryManifest(entries: entries.map { $0! })
     let bytes = manifest.encoded()
@@ -106,12 +121,10 @@ extension Repository {
     return ScannedContent(kind: .directory, id: id, size: manifest.size, count: files.count, manifest: manifest)
   }
 
-  /// Whether a tracked directory is exactly as the cache last saw it as `id`: same files, same
-  /// status. Costs one `fstatat` per file and no reads.
-  func directoryUnchanged(_ path: String, id: ObjectID, cache: StatCache) -> Bool {
-    guard let record = cache.directoryRecord(path), record.id == id,
-      let (files, _) = try? listFiles(under: absolute(path), displayPath: path), files.count == Int(record.count)
-    else { return false }
+  /// Whether the listed `files` of the tracked directory `path` are exactly what the cache last
+  /// saw of it as `id`: same files, same status. No reads.
+  func cacheVouches(for files: [FoundFile], of path: String, as id: ObjectID, cache: StatCache) -> Bool {
+    guard let record = cache.directoryRecord(path), record.id == id, files.count == Int(record.count) else { return false }
     let halves = [0..<files.count / 2, files.count / 2..<files.count]
     let results =
       (try? FileIngest.parallelMap(halves) { range in
@@ -126,8 +139,7 @@ extension Repository {
     switch st.st_mode & S_IFMT {
     case S_IFDIR: return try scanDirectory(path, cache: &cache, store: nil, warn: false)
     case S_IFREG:
-      let f = try scanFile(path, status: st, cache: &cache, store: nil)
-      return ScannedContent(kind: f.layout == .chunked ? .chunked : .blob, id: f.id, size: f.size, count: f.chunkCount, manifest: nil)
+      return ScannedContent(file: try scanFile(path, status: st, cache: &cache, store: nil))
     default:
       throw CoreError.cannotTrack(path, reason: "not a regular file or directory")
     }

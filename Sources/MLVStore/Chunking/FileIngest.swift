@@ -98,21 +98,10 @@ public enum FileIngest {
     while position < size {
       let length = min(capacity, size - position)
       let atEnd = position + length == size
-      let halves = [(0, length / 2), (length / 2, length - length / 2)]
-      let fd = file.fd
+      let halves = [0..<length / 2, length / 2..<length]
       let from = position
-      let counts = try parallelMap(halves) { (offset, count) -> Int in
-        var done = 0
-        while done < count {
-          let n = pread(fd, window.baseAddress! + offset + done, count - done, off_t(from + offset + done))
-          if n < 0 {
-            if errno == EINTR { continue }
-            throw systemError(errno, path: file.path, operation: "read")
-          }
-          if n == 0 { break }
-          done += n
-        }
-        return done
+      let counts = try parallelMap(halves) { half in
+        try file.read(into: UnsafeMutableRawBufferPointer(rebasing: window[half]), at: from + half.lowerBound)
       }
       guard counts.reduce(0, +) == length else { throw StoreError.changedWhileReading(path: file.path) }
       let found = scanWindow(base, start: 0, end: length, atEnd: atEnd)
@@ -171,26 +160,10 @@ public enum FileIngest {
 
   /// Writes the chunks the store lacks, on all cores.
   static func write(_ chunks: [(start: Int, chunk: ChunkReference)], base: UnsafePointer<UInt8>, to store: any ObjectStore) throws {
-    let workers = min(workerCount, max(1, chunks.count))
-    nonisolated(unsafe) var failures: [(any Error)?] = Array(repeating: nil, count: workers)
     nonisolated(unsafe) let base = base
-    failures.withUnsafeMutableBufferPointer { failed in
-      nonisolated(unsafe) let failed = failed
-      DispatchQueue.concurrentPerform(iterations: workers) { w in
-        var i = w
-        while i < chunks.count {
-          let (start, chunk) = chunks[i]
-          do {
-            try store.write(UnsafeRawBufferPointer(start: base + start, count: chunk.size), id: chunk.id, role: .data)
-          } catch {
-            failed[w] = error
-            return
-          }
-          i += workers
-        }
-      }
+    _ = try parallelMap(chunks) { start, chunk in
+      try store.write(UnsafeRawBufferPointer(start: base + start, count: chunk.size), id: chunk.id, role: .data)
     }
-    if let failure = failures.compactMap({ $0 }).first { throw failure }
   }
 
   /// Runs `body` over `items` on all cores, in order of index, returning the results in order.

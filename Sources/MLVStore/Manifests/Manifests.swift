@@ -126,6 +126,11 @@ public struct DirectoryManifest: Sendable, Equatable {
   /// The total length of all files.
   public var size: Int { entries.reduce(0) { $0 + $1.size } }
 
+  /// The entries by path (compared by bytes).
+  public var entriesByPath: [BytewisePath: DirectoryEntry] {
+    Dictionary(entries.map { (BytewisePath($0.path), $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
   /// A manifest of `entries` (sorted here; paths are checked).
   public init(entries: [DirectoryEntry]) throws {
     for e in entries where !isSafeRelativePath(e.path) { throw StoreError.unsafePath(e.path) }
