@@ -8,7 +8,9 @@ let package = Package(
     .library(name: "MLVCore", targets: ["MLVCore"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // YAML for stage definitions, params and metrics files (and contracts next).
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // C libraries: a modulemap and a one-line shim each; exactly one Swift module imports each.
@@ -18,7 +20,7 @@ let package = Package(
 
     .target(name: "MLVStore", dependencies: ["CZlib", "COpenSSL"]),
     .target(name: "MLVGit", dependencies: ["CLibGit2", "MLVStore"]),
-    .target(name: "MLVCore", dependencies: ["MLVStore", "MLVGit"]),
+    .target(name: "MLVCore", dependencies: ["MLVStore", "MLVGit", .product(name: "Yams", package: "Yams")]),
     .executableTarget(
       name: "mlv",
       dependencies: ["MLVCore", "MLVStore", "MLVGit", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -313,4 +313,153 @@ public final class GitRepository {
     guard git_config_get_string(&value, config, key) == 0, let value else { return nil }
     return String(cString: value)
   }
+
+  // MARK: Whole trees, status, commits and references (runs and experiments)
+
+  /// Every file of the commit's tree with its mode (submodules are skipped).
+  public func allFiles(at commit: GitObjectID) throws -> [GitTreeEntry] {
+    let root = try tree(ofCommit: commit)
+    defer { git_tree_free(root) }
+    var out: [GitTreeEntry] = []
+    func walk(_ tree: OpaquePointer, _ prefix: String) throws {
+      for i in 0..<git_tree_entrycount(tree) {
+        let entry = git_tree_entry_byindex(tree, i)
+        let name = String(cString: git_tree_entry_name(entry))
+        let mode = git_tree_entry_filemode(entry)
+        if git_tree_entry_type(entry) == GIT_OBJECT_TREE {
+          var sub: OpaquePointer?
+          try check(git_tree_lookup(&sub, repo, git_tree_entry_id(entry)), "read tree '\(prefix)\(name)'")
+          defer { git_tree_free(sub) }
+          try walk(sub!, prefix + name + "/")
+        } else if git_tree_entry_type(entry) == GIT_OBJECT_BLOB {
+          let kind: GitTreeEntry.Kind =
+            mode == GIT_FILEMODE_LINK ? .symlink : mode == GIT_FILEMODE_BLOB_EXECUTABLE ? .executable : .regular
+          out.append(GitTreeEntry(path: prefix + name, blob: GitObjectID(git_tree_entry_id(entry)), kind: kind))
+        }
+      }
+    }
+    try walk(root, "")
+    return out
+  }
+
+  /// Whether the index or the work tree differs from HEAD in a file Git tracks (untracked files do not count).
+  public func isDirty() throws -> Bool {
+    var options = git_status_options()
+    try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "prepare status")
+    options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+    options.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+    var list: OpaquePointer?
+    try check(git_status_list_new(&list, repo, &options), "read the status")
+    defer { git_status_list_free(list) }
+    return git_status_list_entrycount(list) > 0
+  }
+
+  /// Makes a commit whose tree is `parent`'s with `files` written (new or replaced) — without
+  /// touching HEAD, the index or the work tree. Returns the new commit; no reference points at it yet.
+  public func commit(parent: GitObjectID, files: [GitFileWrite], message: String) throws -> GitObjectID {
+    var index: OpaquePointer?
+    try check(git_index_new(&index), "create an index")
+    defer { git_index_free(index) }
+    let parentTree = try tree(ofCommit: parent)
+    defer { git_tree_free(parentTree) }
+    try check(git_index_read_tree(index, parentTree), "read the tree of \(parent)")
+    for file in files {
+      var blob = git_oid()
+      try file.bytes.withUnsafeBytes { buf in
+        try check(git_blob_create_from_buffer(&blob, repo, buf.baseAddress, buf.count), "write '\(file.path)'")
+      }
+      var entry = git_index_entry()
+      entry.mode = file.executable ? 0o100755 : 0o100644
+      entry.id = blob
+      try file.path.withCString { path in
+        entry.path = path
+        try check(git_index_add(index, &entry), "stage '\(file.path)'")
+      }
+    }
+    var treeID = git_oid()
+    try check(git_index_write_tree_to(&treeID, index, repo), "write the tree")
+    var tree: OpaquePointer?
+    try check(git_tree_lookup(&tree, repo, &treeID), "read the new tree")
+    defer { git_tree_free(tree) }
+    var signature: UnsafeMutablePointer<git_signature>?
+    if git_signature_default(&signature, repo) != 0 {
+      try check(git_signature_now(&signature, "mlv", "mlv@localhost"), "make a signature")
+    }
+    defer { git_signature_free(signature) }
+    var parentOID = parent.raw
+    var parentCommit: OpaquePointer?
+    try check(git_commit_lookup(&parentCommit, repo, &parentOID), "read commit \(parent)")
+    defer { git_commit_free(parentCommit) }
+    var out = git_oid()
+    var parents: [OpaquePointer?] = [parentCommit]
+    try check(
+      git_commit_create(&out, repo, nil, signature, signature, "UTF-8", message, tree, 1, &parents), "create a commit")
+    return withUnsafePointer(to: out) { GitObjectID($0) }
+  }
+
+  /// References whose full name starts with `prefix`, with the commits they point at, sorted by name.
+  public func references(withPrefix prefix: String) throws -> [(name: String, commit: GitObjectID)] {
+    var names = git_strarray()
+    try check(git_reference_list(&names, repo), "list references")
+    defer { git_strarray_dispose(&names) }
+    var out: [(String, GitObjectID)] = []
+    for i in 0..<names.count {
+      let name = String(cString: names.strings[i]!)
+      guard name.hasPrefix(prefix) else { continue }
+      var oid = git_oid()
+      guard git_reference_name_to_id(&oid, repo, name) == 0 else { continue }
+      out.append((name, withUnsafePointer(to: oid) { GitObjectID($0) }))
+    }
+    return out.sorted { $0.0 < $1.0 }
+  }
+
+  /// Whether `name` is a well-formed reference name (`refs/heads/x`).
+  public func isValidReferenceName(_ name: String) -> Bool {
+    var valid: Int32 = 0
+    return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
+  }
+
+  /// The commit a full reference name points at, or nil.
+  public func referenceTarget(_ name: String) -> GitObjectID? {
+    var oid = git_oid()
+    guard git_reference_name_to_id(&oid, repo, name) == 0 else { return nil }
+    return withUnsafePointer(to: oid) { GitObjectID($0) }
+  }
+
+  /// Creates (or, with `force`, moves) a reference.
+  public func setReference(_ name: String, to commit: GitObjectID, message: String, force: Bool) throws {
+    var oid = commit.raw
+    var ref: OpaquePointer?
+    try check(git_reference_create(&ref, repo, name, &oid, force ? 1 : 0, message), "create reference '\(name)'")
+    git_reference_free(ref)
+  }
+
+  /// Deletes a reference (and its reflog).
+  public func deleteReference(_ name: String) throws {
+    var ref: OpaquePointer?
+    try check(git_reference_lookup(&ref, repo, name), "find reference '\(name)'")
+    defer { git_reference_free(ref) }
+    try check(git_reference_delete(ref), "delete reference '\(name)'")
+  }
+}
+
+/// A file of a tree: its path, blob and kind.
+public struct GitTreeEntry: Hashable, Sendable {
+  public enum Kind: Sendable { case regular, executable, symlink }
+  public let path: String
+  public let blob: GitObjectID
+  public let kind: Kind
+}
+
+/// A file to write into a new commit's tree.
+public struct GitFileWrite: Sendable {
+  public let path: String
+  public let bytes: [UInt8]
+  public let executable: Bool
+
+  public init(path: String, bytes: [UInt8], executable: Bool = false) {
+    self.path = path
+    self.bytes = bytes
+    self.executable = executable
+  }
 }

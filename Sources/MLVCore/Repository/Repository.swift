@@ -22,6 +22,8 @@ public final class Repository {
   public let config: Config
   /// The object store.
   public let store: LocalStore
+  /// Whether this is a scratch work tree (a rebuild or an experiment), not the user's.
+  let isScratch: Bool
 
   /// `.mlv` inside the work tree.
   public var mlvDirectory: String { root + "/.mlv" }
@@ -43,6 +45,20 @@ public final class Repository {
     store = LocalStore(
       objectsPath: root + "/.mlv/objects", temporaryPath: root + "/.mlv/tmp", durable: config.fsync,
       compression: config.compression)
+    isScratch = false
+  }
+
+  /// A repository whose work tree is `root` (a scratch directory with its own `.mlv/cache` and
+  /// `.mlv/tmp`) and whose Git repository, configuration and store are `other`'s: what rebuilds
+  /// and experiments run in, so the user's work tree is never touched.
+  init(scratchRoot root: String, sharing other: Repository) throws {
+    self.root = root
+    git = other.git
+    config = other.config
+    store = other.store
+    isScratch = true
+    try makeDirectories(root + "/.mlv/cache")
+    try makeDirectories(root + "/.mlv/tmp")
   }
 
   /// What `initialize` did.

@@ -427,7 +427,7 @@ extension Repository {
     #endif
   }
 
-  private func removeTree(_ path: String) throws {
+  func removeTree(_ path: String) throws {
     guard let st = fileStatus(path) else { return }
     if st.st_mode & S_IFMT == S_IFDIR {
       for e in listDirectory(path) { try removeTree(path + "/" + e.name) }

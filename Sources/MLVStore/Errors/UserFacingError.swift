@@ -20,6 +20,8 @@ public enum ExitStatus: Int32, Sendable {
   case wouldOverwrite = 7
   /// The operating system refused a read or write (disk full, read-only, permissions).
   case ioFailure = 8
+  /// A stage's command failed (or did not produce what it declared); nothing was recorded.
+  case commandFailed = 9
   /// A bug in mlv.
   case internalError = 70
 }

@@ -1,14 +1,53 @@
+import Foundation
+
 /// The canonical JSON that manifests are written in, so that equal content always has equal bytes:
 /// keys sorted by their UTF-8 bytes, no whitespace, integers in decimal, strings escaped minimally
 /// (`\"`, `\\`, `\b \f \n \r \t`, other control characters as `\u00xx`, everything else as UTF-8).
+/// A non-integral number is written in its shortest round-trip form (`0.1`, `1e-05`); an
+/// integral one below 2^53 as an integer, so `3.0` and `3` are the same value.
 public enum CanonicalJSON {
-  /// A JSON value with only what manifests need.
-  public indirect enum Value: Sendable, Equatable {
+  /// A JSON value.
+  public indirect enum Value: Sendable, Equatable, Hashable {
     case string(String)
     case integer(Int)
+    case number(Double)
     case bool(Bool)
+    case null
     case array([Value])
     case object([String: Value])
+
+    /// The value as a number, for integers and numbers.
+    public var number: Double? {
+      switch self {
+      case .integer(let n): return Double(n)
+      case .number(let d): return d
+      default: return nil
+      }
+    }
+
+    /// The value as a string, when it is one.
+    public var string: String? {
+      if case .string(let s) = self { return s }
+      return nil
+    }
+
+    /// The members, when the value is an object.
+    public var object: [String: Value]? {
+      if case .object(let o) = self { return o }
+      return nil
+    }
+
+    /// The items, when the value is an array.
+    public var array: [Value]? {
+      if case .array(let a) = self { return a }
+      return nil
+    }
+
+    /// The value as one line of canonical JSON (a string without its quotes), for tables.
+    public var display: String {
+      if case .string(let s) = self { return s }
+      return String(decoding: CanonicalJSON.encode(self), as: UTF8.self)
+    }
   }
 
   /// The canonical bytes of `value`.
@@ -19,10 +58,65 @@ public enum CanonicalJSON {
     return out
   }
 
+  /// The same value laid out for people and line-based diffs: one object member per line,
+  /// indented by two spaces, arrays of scalars on one line; a final newline. Still canonical:
+  /// equal values give equal bytes.
+  public static func encodePretty(_ value: Value) -> [UInt8] {
+    var out: [UInt8] = []
+    writePretty(value, indent: 0, to: &out)
+    out.append(10)
+    return out
+  }
+
+  static func writePretty(_ value: Value, indent: Int, to out: inout [UInt8]) {
+    func pad(_ n: Int, _ out: inout [UInt8]) { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n)) }
+    switch value {
+    case .object(let members) where !members.isEmpty:
+      out.append(contentsOf: "{\n".utf8)
+      let keys = members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+      for (i, key) in keys.enumerated() {
+        pad(indent + 2, &out)
+        writeString(key, to: &out)
+        out.append(contentsOf: ": ".utf8)
+        writePretty(members[key]!, indent: indent + 2, to: &out)
+        out.append(contentsOf: (i == keys.count - 1 ? "\n" : ",\n").utf8)
+      }
+      pad(indent, &out)
+      out.append(UInt8(ascii: "}"))
+    case .array(let items) where items.contains(where: { $0.object != nil || $0.array != nil }):
+      out.append(contentsOf: "[\n".utf8)
+      for (i, item) in items.enumerated() {
+        pad(indent + 2, &out)
+        writePretty(item, indent: indent + 2, to: &out)
+        out.append(contentsOf: (i == items.count - 1 ? "\n" : ",\n").utf8)
+      }
+      pad(indent, &out)
+      out.append(UInt8(ascii: "]"))
+    case .array(let items):
+      out.append(UInt8(ascii: "["))
+      for (i, item) in items.enumerated() {
+        if i > 0 { out.append(contentsOf: ", ".utf8) }
+        write(item, to: &out)
+      }
+      out.append(UInt8(ascii: "]"))
+    default:
+      write(value, to: &out)
+    }
+  }
+
+  /// The canonical text of a number (see the type's summary); nil for infinities and NaN.
+  public static func numberText(_ d: Double) -> String? {
+    guard d.isFinite else { return nil }
+    if d == d.rounded(), abs(d) < 9_007_199_254_740_992 { return String(Int(d)) }
+    return d.description
+  }
+
   static func write(_ value: Value, to out: inout [UInt8]) {
     switch value {
     case .string(let s): writeString(s, to: &out)
     case .integer(let n): out.append(contentsOf: String(n).utf8)
+    case .number(let d): out.append(contentsOf: (numberText(d) ?? "null").utf8)
+    case .null: out.append(contentsOf: "null".utf8)
     case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
     case .array(let items):
       out.append(UInt8(ascii: "["))
@@ -43,7 +137,8 @@ public enum CanonicalJSON {
     }
   }
 
-  static func writeString(_ s: String, to out: inout [UInt8]) {
+  /// Appends `s` as a canonical JSON string literal.
+  public static func writeString(_ s: String, to out: inout [UInt8]) {
     let hex = Array("0123456789abcdef".utf8)
     out.append(UInt8(ascii: "\""))
     for b in s.utf8 {
@@ -60,5 +155,46 @@ public enum CanonicalJSON {
       }
     }
     out.append(UInt8(ascii: "\""))
+  }
+}
+
+extension CanonicalJSON.Value: Codable {
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if c.decodeNil() {
+      self = .null
+    } else if let b = try? c.decode(Bool.self) {
+      self = .bool(b)
+    } else if let n = try? c.decode(Int.self) {
+      self = .integer(n)
+    } else if let d = try? c.decode(Double.self) {
+      self = .number(d)
+    } else if let s = try? c.decode(String.self) {
+      self = .string(s)
+    } else if let a = try? c.decode([CanonicalJSON.Value].self) {
+      self = .array(a)
+    } else {
+      self = .object(try c.decode([String: CanonicalJSON.Value].self))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    switch self {
+    case .string(let s): try c.encode(s)
+    case .integer(let n): try c.encode(n)
+    case .number(let d): try c.encode(d)
+    case .bool(let b): try c.encode(b)
+    case .null: try c.encodeNil()
+    case .array(let a): try c.encode(a)
+    case .object(let o): try c.encode(o)
+    }
+  }
+}
+
+extension CanonicalJSON {
+  /// Parses JSON text into a value (numbers with a fraction or exponent become `.number`).
+  public static func decode(_ bytes: [UInt8]) throws -> Value {
+    try JSONDecoder().decode(Value.self, from: Data(bytes))
   }
 }

@@ -1,0 +1,456 @@
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What `mlv run` was asked to do.
+public struct RunRequest: Sendable {
+  public var name: String?
+  public var seed: Int?
+  public var threads: Int?
+  public var deps: [String] = []
+  public var outs: [String] = []
+  public var params: [String] = []
+  public var metrics: [String] = []
+  public var command: [String] = []
+
+  public init() {}
+}
+
+/// One stage that ran.
+public struct StageRun: Sendable {
+  public let stage: String
+  public let record: RunRecord
+  public let recordID: ObjectID
+  /// The lock entry this run replaced (nil for a first run).
+  public let previous: LockedStage?
+}
+
+/// What `repro` did with one stage.
+public enum ReproStep: Sendable {
+  case ran(StageRun)
+  case upToDate(String)
+  /// `--dry-run`: the stage would run, for these reasons.
+  case wouldRun(String, reasons: [String])
+}
+
+extension Repository {
+  var stageFilePath: String { root + "/" + StageFile.name }
+  var lockFilePath: String { root + "/" + LockFile.name }
+  var probeCachePath: String { mlvDirectory + "/cache/probes" }
+
+  /// The stage definitions of the work tree (none when `mlv.yaml` does not exist).
+  public func stageFile() throws -> StageFile {
+    guard let bytes = try readIfPresent(stageFilePath) else { return StageFile() }
+    return try StageFile.parse(bytes)
+  }
+
+  /// The lock file of the work tree (empty when `mlv.lock` does not exist).
+  public func lockFile() throws -> LockFile {
+    guard let bytes = try readIfPresent(lockFilePath) else { return LockFile() }
+    return try LockFile.parse(bytes)
+  }
+
+  func readIfPresent(_ path: String) throws -> [UInt8]? {
+    guard fileStatus(path) != nil else { return nil }
+    return try FileHandle(path: path, flags: O_RDONLY).readAll()
+  }
+
+  /// `mlv run`: defines (or updates) a stage from the request, runs it, records it.
+  ///
+  /// Without a command the named stage runs as `mlv.yaml` defines it.
+  public func run(_ request: RunRequest, cwd: String) throws -> StageRun {
+    let stages = try stageFile()
+    let stage: StageDefinition
+    if request.command.isEmpty {
+      guard let name = request.name else { throw RunError.noCommand("") }
+      guard var defined = stages.stages[name] else {
+        if !StageDefinition.isValidName(name) { throw RunError.invalidStageName(name) }
+        throw RunError.noCommand(name)
+      }
+      if let seed = request.seed { defined.seed = seed }
+      if let threads = request.threads { defined.threads = threads }
+      stage = defined
+    } else {
+      stage = try define(request, cwd: cwd, existing: stages)
+    }
+    try validate(StageFile(stages: stages.stages.merging([stage.name: stage]) { _, new in new }), only: [stage.name])
+    return try execute(stage, definitionChanged: stages.stages[stage.name] != stage)
+  }
+
+  private func define(_ request: RunRequest, cwd: String, existing: StageFile) throws -> StageDefinition {
+    let name = request.name ?? Self.defaultStageName(request.command)
+    guard StageDefinition.isValidName(name) else { throw RunError.invalidStageName(name) }
+    let seed = request.seed ?? existing.stages[name]?.seed ?? Int(UInt32.random(in: 0...UInt32.max))
+    var stage = StageDefinition(name: name, command: .argv(request.command), seed: seed)
+    stage.threads = request.threads ?? 1
+    let wdir = try repositoryPath(".", cwd: cwd)
+    stage.wdir = wdir
+    stage.deps = try request.deps.map { try repositoryPath($0, cwd: cwd) }
+    stage.outs = try request.outs.map { try repositoryPath($0, cwd: cwd) }
+    stage.metrics = try request.metrics.map { try repositoryPath($0, cwd: cwd) }
+    stage.params = try request.params.map { text in
+      var p = ParamsSelection(parsing: text)
+      p.file = try repositoryPath(p.file, cwd: cwd)
+      return p
+    }
+    for path in stage.deps + stage.outs + stage.metrics + stage.params.map(\.file) where path.isEmpty {
+      throw RunError.conflictingPath(".", reason: "is the repository root, not a file")
+    }
+    return stage
+  }
+
+  /// `python train.py` → `train`; `./prepare.sh` → `prepare`.
+  static func defaultStageName(_ command: [String]) -> String {
+    let interpreters: Set<String> = ["python", "python3", "Rscript", "bash", "sh", "node", "julia", "ruby", "perl", "uv", "poetry"]
+    var words = command.filter { !$0.hasPrefix("-") }
+    if let first = words.first, interpreters.contains(lastComponent(first)) || lastComponent(first).hasPrefix("python") {
+      words.removeFirst()
+      if words.first == "run" { words.removeFirst() }
+    }
+    var name = lastComponent(words.first ?? command.first ?? "stage")
+    if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
+    let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+    return StageDefinition.isValidName(cleaned) ? cleaned : "stage"
+  }
+
+  /// Checks the pipeline: outputs declared once and not also inputs of their own stage; every
+  /// dependency of the `only` stages (all when nil) exists or is produced; no cycles.
+  func validate(_ file: StageFile, only: [String]? = nil) throws {
+    var producer: [String: String] = [:]
+    for (name, stage) in file.stages.sorted(by: { $0.key < $1.key }) {
+      for out in stage.outs {
+        if let other = producer[out] { throw RunError.conflictingPath(out, reason: "is an output of both '\(other)' and '\(name)'") }
+        producer[out] = name
+        if stage.deps.contains(where: { overlaps($0, out) }) {
+          throw RunError.conflictingPath(out, reason: "is both a dependency and an output of '\(name)'")
+        }
+        if stage.metrics.contains(where: { overlaps($0, out) }) {
+          throw RunError.conflictingPath(out, reason: "is both an output and a metrics file of '\(name)'")
+        }
+        if try git.indexTracks(out) { throw CoreError.trackedByGit(out) }
+        let parts = out.split(separator: "/")
+        if parts.contains(".git") || parts.contains(".mlv") || out.hasSuffix(Pointer.suffix) || out == StageFile.name
+          || out == LockFile.name
+        {
+          throw RunError.conflictingPath(out, reason: "cannot be an output")
+        }
+      }
+    }
+    _ = try order(file)
+    for name in only ?? Array(file.stages.keys) {
+      guard let stage = file.stages[name] else { continue }
+      for dep in stage.deps where fileStatus(absolute(dep)) == nil {
+        let produced = file.stages.values.contains { s in s.name != name && s.outs.contains { overlaps($0, dep) } }
+        if !produced { throw RunError.missingDependency(dep, stage: name) }
+      }
+    }
+  }
+
+  /// Stage names in an order where every stage comes after the stages producing its dependencies.
+  func order(_ file: StageFile) throws -> [String] {
+    var upstream: [String: [String]] = [:]
+    for (name, stage) in file.stages {
+      upstream[name] = file.stages.values.filter { other in
+        other.name != name && stage.deps.contains { dep in other.outs.contains { overlaps($0, dep) } }
+      }.map(\.name).sorted()
+    }
+    var done = Set<String>()
+    var visiting: [String] = []
+    var out: [String] = []
+    func visit(_ name: String) throws {
+      if done.contains(name) { return }
+      if let i = visiting.firstIndex(of: name) { throw RunError.cycle(Array(visiting[i...]) + [name]) }
+      visiting.append(name)
+      for u in upstream[name] ?? [] { try visit(u) }
+      visiting.removeLast()
+      done.insert(name)
+      out.append(name)
+    }
+    for name in file.stages.keys.sorted() { try visit(name) }
+    return out
+  }
+
+  /// `mlv repro`: runs the named stages (all when empty) and the stages upstream of them, in
+  /// dependency order, skipping those whose command, seed, params, dependencies and outputs are
+  /// what `mlv.lock` recorded, unless `force`.
+  public func repro(_ names: [String], force: Bool, dryRun: Bool) throws -> [ReproStep] {
+    let file = try stageFile()
+    for name in names where file.stages[name] == nil {
+      throw RunError.unknownStage(name, known: file.stages.keys.sorted())
+    }
+    let all = try order(file)
+    var wanted = Set(names.isEmpty ? all : names)
+    // Upstream stages join in, so a changed input is rebuilt before what reads it.
+    for name in all.reversed() where wanted.contains(name) {
+      for other in file.stages.values where file.stages[name]!.deps.contains(where: { d in other.outs.contains { overlaps($0, d) } }) {
+        wanted.insert(other.name)
+      }
+    }
+    try validate(file, only: Array(wanted))
+    var steps: [ReproStep] = []
+    var changedUpstream = false
+    for name in all where wanted.contains(name) {
+      let stage = file.stages[name]!
+      let reasons = force ? ["forced"] : try staleness(of: stage, lock: try lockFile())
+      if reasons.isEmpty {
+        steps.append(.upToDate(name))
+        continue
+      }
+      if dryRun {
+        steps.append(.wouldRun(name, reasons: reasons))
+        changedUpstream = true
+        continue
+      }
+      steps.append(.ran(try execute(stage, definitionChanged: false)))
+    }
+    _ = changedUpstream
+    return steps
+  }
+
+  /// Why `stage` must run again; empty when the lock proves it up to date.
+  func staleness(of stage: StageDefinition, lock: LockFile) throws -> [String] {
+    guard let locked = lock.stages[stage.name] else { return ["never ran"] }
+    var reasons: [String] = []
+    if locked.command != stage.command { reasons.append("command changed") }
+    if locked.seed != stage.seed { reasons.append("seed changed") }
+    var cache = loadStatCache()
+    defer { saveStatCache(cache) }
+    if Set(locked.deps.keys) != Set(stage.deps) { reasons.append("dependencies changed") }
+    for dep in stage.deps {
+      let current = try currentContent(dep, cache: &cache)
+      if current?.id != locked.deps[dep] { reasons.append("'\(dep)' changed") }
+    }
+    if try readParams(stage) != locked.params { reasons.append("params changed") }
+    if Set(locked.outs.keys) != Set(stage.outs) { reasons.append("outputs changed") }
+    for out in stage.outs {
+      let current = try currentContent(out, cache: &cache)
+      if current == nil {
+        reasons.append("'\(out)' is missing")
+      } else if current?.id != locked.outs[out] {
+        reasons.append("'\(out)' was modified")
+      }
+    }
+    return reasons
+  }
+
+  /// The params a stage reads, by file.
+  func readParams(_ stage: StageDefinition) throws -> [String: [String: Value]] {
+    var out: [String: [String: Value]] = [:]
+    for p in stage.params {
+      guard let bytes = try readIfPresent(absolute(p.file)) else { throw RunError.missingDependency(p.file, stage: stage.name) }
+      out[p.file, default: [:]].merge(try StructuredFile.params(bytes, name: p.file, keys: p.keys)) { a, _ in a }
+    }
+    return out
+  }
+
+  /// The variables mlv pins for a stage's command: the seed under the names common frameworks
+  /// read, UTC, the C locale, `SOURCE_DATE_EPOCH` from HEAD, and the thread counts.
+  func pinnedVariables(for stage: StageDefinition) -> [String: String] {
+    let epoch = git.headCommit().flatMap { try? git.commitInfo($0).time } ?? 0
+    var vars = [
+      "MLV_SEED": String(stage.seed), "MLV_STAGE": stage.name, "PYTHONHASHSEED": String(stage.seed % 4_294_967_296),
+      "PL_GLOBAL_SEED": String(stage.seed), "TF_DETERMINISTIC_OPS": "1", "TF_CUDNN_DETERMINISTIC": "1",
+      "CUBLAS_WORKSPACE_CONFIG": ":4096:8", "TZ": "UTC", "LC_ALL": "C", "SOURCE_DATE_EPOCH": String(epoch),
+    ]
+    for name in ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"] {
+      vars[name] = String(stage.threads)
+    }
+    return vars
+  }
+
+  /// Runs one stage and records it: dependencies hashed, environment locked, outputs moved
+  /// aside, command run with the pinned variables, outputs stored, record written, lock updated.
+  /// On any failure the moved-aside outputs come back and nothing is recorded.
+  func execute(_ stage: StageDefinition, definitionChanged: Bool, variables: [String: String]? = nil) throws -> StageRun {
+    var cache = loadStatCache()
+    var deps: [RecordedFile] = []
+    let tracked = Dictionary(try workTreeArtifacts().map { ($0.dataPath, $0.pointer) }, uniquingKeysWith: { a, _ in a })
+    for dep in stage.deps {
+      guard let content = try currentContent(dep, cache: &cache) else { throw RunError.missingDependency(dep, stage: stage.name) }
+      if let pointer = tracked[dep] {
+        if pointer.id != content.id {
+          writeDiagnostic("warning: '\(dep)' differs from its pointer: run 'mlv add \(dep)' so this run can be rebuilt")
+        }
+      } else if !(try git.indexTracks(dep)) {
+        writeDiagnostic("warning: '\(dep)' is tracked by neither git nor mlv: 'mlv repro --rev' cannot rebuild from it")
+      }
+      deps.append(RecordedFile(path: dep, id: content.id, kind: content.kind, size: content.size))
+    }
+    saveStatCache(cache)
+    let params = try readParams(stage)
+    let pinned = variables ?? pinnedVariables(for: stage)
+    var environment = processEnvironment().merging(pinned) { _, new in new }
+    // In a scratch tree, Git commands of the stage must not find the user's repository above it.
+    if isScratch { environment["GIT_CEILING_DIRECTORIES"] = parentDirectory(root) }
+    let lock = EnvironmentLock.capture(environment: environment, cachePath: probeCachePath)
+    let envID = try store.write(lock.encoded(), role: .metadata)
+    let commit = git.headCommit()
+    // A scratch tree is a commit's tree plus what mlv wrote: clean by construction.
+    let dirty = isScratch ? false : (try? git.isDirty()) ?? true
+
+    writeDiagnostic("running stage '\(stage.name)' (seed \(stage.seed)): \(stage.command.display)")
+    let stash = try OutputStash(repository: self, outputs: stage.outs)
+    let started = Timestamp.now()
+    let exit: ChildExit
+    do {
+      exit = try ChildProcess.run(
+        stage.command.arguments, environment: environment, directory: absolute(stage.wdir))
+    } catch {
+      stash.restore()
+      throw error
+    }
+    let ended = Timestamp.now()
+    do {
+      switch exit {
+      case .exited(0): break
+      case .exited(let code): throw RunError.commandFailed(stage: stage.name, status: code)
+      case .signalled(let sig): throw RunError.commandKilled(stage: stage.name, signal: sig)
+      }
+      for out in stage.outs where fileStatus(absolute(out)) == nil {
+        throw RunError.outputNotProduced(stage: stage.name, path: out)
+      }
+      var metrics: [String: [String: Double]] = [:]
+      for file in stage.metrics {
+        guard let bytes = try readIfPresent(absolute(file)) else { throw RunError.outputNotProduced(stage: stage.name, path: file) }
+        metrics[file] = try StructuredFile.metrics(bytes, name: file)
+      }
+      let added = try stage.outs.isEmpty ? [] : add(stage.outs, cwd: root)
+      let record = RunRecord(
+        stage: stage.name, command: stage.command, wdir: stage.wdir, seed: stage.seed, threads: stage.threads,
+        environment: pinned, params: params, deps: deps,
+        outs: added.map { RecordedFile(path: $0.path, id: $0.pointer.id, kind: $0.pointer.kind, size: $0.pointer.size) },
+        metrics: metrics, env: envID, commit: commit?.hex, dirty: dirty, started: started.text, ended: ended.text,
+        durationMs: Int((ended.nanoseconds - started.nanoseconds) / 1_000_000), exitCode: 0)
+      let recordID = try store.write(record.encoded(), role: .metadata)
+      let previous = try withWriteLock { () -> LockedStage? in
+        var lock = try lockFile()
+        let previous = lock.stages[stage.name]
+        lock.stages[stage.name] = LockedStage(record: recordID, of: record)
+        if definitionChanged {
+          var file = try stageFile()
+          file.stages[stage.name] = stage
+          try writeFileAtomically(stageFilePath, Array(file.text().utf8), durable: config.fsync)
+        }
+        try writeFileAtomically(lockFilePath, lock.encoded(), durable: config.fsync)
+        return previous
+      }
+      stash.discard()
+      return StageRun(stage: stage.name, record: record, recordID: recordID, previous: previous)
+    } catch {
+      stash.restore()
+      throw error
+    }
+  }
+}
+
+/// A stage's prior outputs, moved aside (a rename) while its command runs, so a failed run
+/// leaves them exactly as they were and a successful one never mistakes a stale file for output.
+/// The stash lives in `.mlv/tmp/run-<pid>`; one left by a killed mlv is put back by the next run.
+struct OutputStash {
+  let directory: String
+  let moved: [(original: String, stashed: String)]
+
+  init(repository: Repository, outputs: [String]) throws {
+    let tmp = repository.mlvDirectory + "/tmp"
+    Self.recoverAbandoned(in: tmp, repository: repository)
+    directory = tmp + "/run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    var moved: [(String, String)] = []
+    var index = 0
+    for out in outputs where fileStatus(repository.absolute(out)) != nil {
+      if moved.isEmpty {
+        try makeDirectories(directory)
+        try writeFileAtomically(directory + "/paths", Array(outputs.joined(separator: "\n").utf8), durable: false)
+      }
+      let stashed = directory + "/\(index)"
+      guard rename(repository.absolute(out), stashed) == 0 else {
+        let error = systemError(errno, path: repository.absolute(out), operation: "move aside")
+        for (o, s) in moved { rename(s, o) }
+        throw error
+      }
+      moved.append((repository.absolute(out), stashed))
+      index += 1
+    }
+    self.moved = moved
+  }
+
+  /// Puts every moved output back, replacing whatever the failed command left there.
+  func restore() {
+    for (original, stashed) in moved {
+      if fileStatus(original) != nil { Self.remove(original) }
+      rename(stashed, original)
+    }
+    Self.remove(directory)
+  }
+
+  /// Drops the prior outputs (they are in the store when they were tracked).
+  func discard() { Self.remove(directory) }
+
+  static func remove(_ path: String) {
+    guard let st = fileStatus(path) else { return }
+    if st.st_mode & S_IFMT == S_IFDIR {
+      for e in listDirectory(path) { remove(path + "/" + e.name) }
+      rmdir(path)
+    } else {
+      unlink(path)
+    }
+  }
+
+  /// Puts back outputs stashed by an mlv that was killed (its pid is gone), where nothing has replaced them.
+  static func recoverAbandoned(in tmp: String, repository: Repository) {
+    for e in listDirectory(tmp) where e.isDirectory && e.name.hasPrefix("run-") {
+      let parts = e.name.split(separator: "-")
+      guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+      let dir = tmp + "/" + e.name
+      let paths = (readText(dir + "/paths") ?? "").split(separator: "\n").map(String.init)
+      var index = 0
+      for path in paths {
+        let stashed = dir + "/\(index)"
+        guard fileStatus(stashed) != nil else { continue }
+        index += 1
+        if fileStatus(repository.absolute(path)) == nil {
+          rename(stashed, repository.absolute(path))
+          writeDiagnostic("warning: restored '\(path)', left aside by an interrupted run")
+        }
+      }
+      remove(dir)
+    }
+  }
+}
+
+/// A wall-clock instant for run records.
+struct Timestamp {
+  let nanoseconds: Int64
+  let text: String
+
+  static func now() -> Timestamp {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    var t = ts.tv_sec
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    let ms = Int(ts.tv_nsec / 1_000_000)
+    func pad(_ n: Int32, _ width: Int = 2) -> String {
+      let s = String(n)
+      return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    let text =
+      "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(ms), 3))Z"
+    return Timestamp(nanoseconds: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec), text: text)
+  }
+}
+
+/// Whether one path is the other or inside it.
+func overlaps(_ a: String, _ b: String) -> Bool {
+  a == b || a.utf8.starts(with: (b + "/").utf8) || b.utf8.starts(with: (a + "/").utf8)
+}
+
+extension StageFile {
+  init(stages: [String: StageDefinition]) {
+    self.init()
+    self.stages = stages
+  }
+}
