@@ -1,17 +1,46 @@
 #!/usr/bin/env bash
-# An end-to-end demo of mlv's main job in a temporary directory: track a dataset beside Git,
-# edit it, commit both versions, get any version back at any commit, verify, collect garbage.
+# An end-to-end demo of mlv in a temporary directory, in two parts.
+#  1. Data: track a dataset beside Git, edit it, commit both versions, get any version back at
+#     any commit, verify, collect garbage.
+#  2. Reproducible runs: train examples/train.py (numpy, seeded by MLV_SEED) as a recorded
+#     stage, change a param and rerun only what changed, compare params and metrics between
+#     commits, try an experiment without moving HEAD, then rebuild an older commit's model in a
+#     scratch workspace and check it is bit-for-bit what that commit recorded.
+#
+# Usage: ./scripts/demo.sh                     # runs setup.sh, builds release, uses that binary
+#        MLV=path/to/mlv ./scripts/demo.sh     # a prebuilt binary that runs here: no setup.sh, no build
+# Needs python3 with numpy. Exits non-zero if any step fails or any check does not hold.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-./scripts/setup.sh
-swift build -c release >&2
-MLV="$PWD/.build/release/mlv"
+if [ -n "${MLV:-}" ]; then
+  case "$MLV" in
+    */*) [ -x "$MLV" ] && [ -f "$MLV" ] && MLV="$(cd "$(dirname "$MLV")" && pwd)/$(basename "$MLV")" ;;
+    *) MLV="$(command -v "$MLV" || echo "$MLV")" ;;
+  esac
+  [ -x "$MLV" ] && [ -f "$MLV" ] || { echo "error: MLV=$MLV is not an executable file" >&2; exit 1; }
+  cd "$(dirname "$0")/.."
+else
+  cd "$(dirname "$0")/.."
+  ./scripts/setup.sh
+  swift build -c release >&2
+  MLV="$PWD/.build/release/mlv"
+fi
+python3 -c 'import numpy' 2>/dev/null || {
+  echo "error: the demo's training script needs numpy" >&2
+  echo "hint: python3 -m pip install numpy" >&2
+  exit 1
+}
+examples="$PWD/examples"
 work="$(mktemp -d "${TMPDIR:-/tmp}/mlv-demo.XXXXXX")"
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 cd "$work"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# A step with a pipe, given as one string: printed, then run by bash (without pipefail).
+pipe() { printf '\n\033[1m$ %s\033[0m\n' "$1"; bash -c "$1"; }
+mlvq=$(printf %q "$MLV")
+section() { printf '\n\033[1;34m## %s\033[0m\n' "$*"; }
 
 git init -q -b main && git config user.name demo && git config user.email demo@example.com
+section "1. data: track, edit, get any version back"
 step "$MLV" init
 mkdir -p data
 python3 - <<'PY'
@@ -20,9 +49,10 @@ random.seed(0)
 with open("data/train.csv", "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["age", "income", "city", "label"])
-    for _ in range(600_000):
-        w.writerow([random.randint(18, 90), round(random.gauss(50_000, 15_000), 2),
-                    random.choice(["paris", "lyon", "nice"]), random.randint(0, 1)])
+    for _ in range(600_000):  # the label depends on age and income, so a model can learn it
+        age, income = random.randint(18, 90), round(random.gauss(50_000, 15_000), 2)
+        label = int((age - 54) / 21 + (income - 50_000) / 15_000 + random.gauss(0, 1) > 0)
+        w.writerow([age, income, random.choice(["paris", "lyon", "nice"]), label])
 os.makedirs("data/images", exist_ok=True)
 for i in range(500):
     with open(f"data/images/{i:04d}.bin", "wb") as f:
@@ -55,5 +85,51 @@ step "$MLV" checkout
 [ "$(sha256sum data/train.csv | cut -c1-64)" = "$v2" ] && echo "data/train.csv is back at v2"
 step "$MLV" fsck
 step "$MLV" gc --dry-run
+echo "every version came back bit for bit"
+
+section "2. reproducible runs: train, change a param, compare, rebuild an old commit"
+cp "$examples/train.py" train.py
+printf '{\n  "lr": 0.1,\n  "epochs": 20,\n  "l2": 0.01\n}\n' > params.json
+step cat params.json
+# commit the code first: 'mlv repro --rev' rebuilds from what the commit holds
+git add train.py params.json && git commit -qm "training script" && echo "committed train.py and params.json"
+step "$MLV" run --name train --seed 42 -d data/train.csv -d train.py -p params.json \
+  -o model.npy -m metrics.json -- python3 train.py
+step cat mlv.yaml
+step cat mlv.lock
+git add -A && git commit -qm "train: lr 0.1" && echo "committed the stage, its lock, metrics and model pointer"
+
+echo "# edit: lr 0.1 -> 0.3 in params.json" >&2
+sed -i 's/"lr": 0.1/"lr": 0.3/' params.json
+step "$MLV" params diff
+step "$MLV" repro --dry-run
+step "$MLV" repro
+step "$MLV" metrics diff --md
+git add -A && git commit -qm "train: lr 0.3" && echo "committed lr 0.3"
+step "$MLV" repro
+step "$MLV" metrics diff HEAD~1 HEAD
+step "$MLV" metrics show --all-commits
+pipe "$mlvq env show | head"
+
+head=$(git rev-parse HEAD)
+step "$MLV" exp run -S params.json:lr=0.5 --name lr-0.5
+step "$MLV" exp run -S params.json:lr=0.8 -S params.json:epochs=40 --name lr-0.8-e40
+step "$MLV" exp list --sort loss
+step "$MLV" exp diff lr-0.8-e40
+step git status --short
+step "$MLV" status
+[ -z "$(git status --short)" ] && [ "$(git rev-parse HEAD)" = "$head" ] &&
+  echo "work tree clean and HEAD did not move ($(git rev-parse --short HEAD)): experiments live under refs/mlv/exps/"
+step git for-each-ref refs/mlv/exps/
+
+echo "# edit: append rows to the data on HEAD" >&2
+python3 -c "
+import random; random.seed(2)
+with open('data/train.csv','a') as f:
+    for _ in range(1000): f.write(f'{random.randint(18,90)},{random.gauss(5e4,1.5e4):.2f},lyon,1\n')"
+step "$MLV" add data/train.csv
+git add -A && git commit -qm "data v3" && echo "committed data v3 (HEAD~1's model was trained on v2)"
+step "$MLV" repro --dry-run
+step "$MLV" repro --rev HEAD~1 --check
 echo
-echo "demo finished: every version came back bit for bit"
+echo "demo finished: every version came back bit for bit, and HEAD~1's model was rebuilt bit for bit"

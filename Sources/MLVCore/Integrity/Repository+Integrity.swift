@@ -41,6 +41,8 @@ public struct GCReport: Sendable {
 struct Roots {
   var artifacts: [(artifact: TrackedArtifact, source: String)] = []
   var badPointers: [(path: String, reason: String)] = []
+  /// Run records and environment locks that a `mlv.lock` names.
+  var records: [(id: ObjectID, referencedBy: String)] = []
 }
 
 extension Repository {
@@ -63,9 +65,28 @@ extension Repository {
     for file in try git.stagedFiles(withSuffix: Pointer.suffix) where seenBlobs.insert(file.blob).inserted {
       parse(try git.blob(file.blob), path: file.path, source: "index")
     }
+    func parseLock(_ bytes: [UInt8], source: String) {
+      do {
+        for (name, stage) in try LockFile.parse(bytes, name: "\(source):\(LockFile.name)").stages {
+          roots.records.append((stage.record, "run record of '\(name)' (\(source))"))
+          roots.records.append((stage.env, "environment lock of '\(name)' (\(source))"))
+        }
+      } catch let error as UserFacingError {
+        roots.badPointers.append(("\(source):\(LockFile.name)", error.message))
+      } catch {
+        roots.badPointers.append(("\(source):\(LockFile.name)", "\(error)"))
+      }
+    }
+    if let bytes = try readIfPresent(lockFilePath) { parseLock(bytes, source: "work tree") }
+    for file in try git.stagedFiles(withSuffix: LockFile.name) where file.path == LockFile.name && seenBlobs.insert(file.blob).inserted {
+      parseLock(try git.blob(file.blob), source: "index")
+    }
     let commits = allCommits ? try git.reachableCommits() : (git.headCommit().map { [$0] } ?? [])
     var visitedTrees = Set<GitObjectID>()
     for commit in commits {
+      if let lock = try git.file(at: commit, path: LockFile.name), seenBlobs.insert(lock).inserted {
+        parseLock(try git.blob(lock), source: commit.short)
+      }
       for file in try git.files(at: commit, withSuffix: Pointer.suffix, skippingTrees: &visitedTrees)
       where seenBlobs.insert(file.blob).inserted {
         parse(try git.blob(file.blob), path: file.path, source: commit.short)
@@ -80,6 +101,9 @@ extension Repository {
     _ roots: Roots, missing: inout [(id: ObjectID, referencedBy: String)], unreadable: inout [(id: ObjectID, reason: String)]
   ) -> Set<ObjectID> {
     var reached = Set<ObjectID>()
+    for (id, label) in roots.records where reached.insert(id).inserted {
+      if !store.contains(id) { missing.append((id, label)) }
+    }
     for (artifact, source) in roots.artifacts {
       let label = "\(artifact.pointerPath) (\(source))"
       let id = artifact.pointer.id
