@@ -10,7 +10,7 @@
 #   2  `mlv metrics diff` between two commits of a 1,000-commit history (made with git fast-import;
 #      every commit changes mlv.lock, every 5th also params.yaml) <= 100 ms; DVC's
 #      `dvc metrics diff HEAD~500 HEAD` on the equivalent DVC repo as a ratio when DVC is there.
-#      `mlv metrics show --all-commits` for information.
+#      `mlv metrics show --all-commits` and `mlv params diff HEAD~500 HEAD` for information.
 #   3  `mlv exp list` over 500 experiments (refs/mlv/exps/exp-N, fast-import) <= 300 ms.
 #
 # Environment:
@@ -26,7 +26,8 @@
 #
 # Prints the table on stdout (progress on stderr) and writes $MLV_BENCH_DIR/runs-results.json
 # and runs-results.txt; hyperfine's JSON exports stay in $MLV_BENCH_DIR/runs/hf/.
-# Exit status 0 even when a target FAILs; 2 if a sanity check of mlv's output failed; 1 on set-up errors.
+# Exit status 0 even when a target FAILs; 2 if a command failed or a check of mlv's output failed
+# (the table is still printed); 1 on set-up errors.
 set -euo pipefail
 export LC_ALL=C
 export DVC_NO_ANALYTICS=1 GIT_TERMINAL_PROMPT=0
@@ -158,6 +159,7 @@ hf() {
         log "FAILED: hyperfine '$cmd' (in $PWD; log $LOGS/$key.log)"
         tail -n 5 "$LOGS/$key.log" | sed 's/^/    /' >&2
         printf '%s\t%s\t\t\t\t\t\t\terror\n' "$key" "$label" >>"$ROWS"
+        SANITY_FAILED=1
         return 0
     fi
     "$PY" - "$j" "$key" "$label" >>"$ROWS" <<'EOF'
@@ -381,13 +383,13 @@ case_run() {
     hf run.cold "mlv run, probe cache removed before each run" \
         --warmup 1 --runs "$(((HF_RUNS + 1) / 2))" --prepare "rm -f .mlv/cache/probes" -- "${run[@]}"
     # leave it warm and up to date
-    "${run[@]}" >>"$LOGS/run-last.log" 2>&1
+    "${run[@]}" >>"$LOGS/run-last.log" 2>&1 || sanity "mlv run failed (log $LOGS/run-last.log)"
     "$MLV_BIN" repro --dry-run >"$LOGS/repro-dry.out" 2>&1 || true
     grep -q 'up to date' "$LOGS/repro-dry.out" || sanity "mlv repro --dry-run does not say the stage is up to date: $(head -c 200 "$LOGS/repro-dry.out")"
     hf repro.noop "mlv repro (stage up to date, nothing runs)" -- "$MLV_BIN" repro
     local before after
     before=$(stat -c %y out.txt 2>/dev/null || true)
-    "$MLV_BIN" repro >/dev/null 2>&1
+    "$MLV_BIN" repro >/dev/null 2>&1 || sanity "mlv repro failed"
     after=$(stat -c %y out.txt 2>/dev/null || true)
     [ "$before" = "$after" ] || sanity "mlv repro rewrote out.txt although the stage was up to date"
 }
@@ -421,6 +423,7 @@ case_metrics() {
     hf md.999j "mlv metrics diff HEAD~999 HEAD --json" -- "$MLV_BIN" metrics diff HEAD~999 HEAD --json
     hf ms.all "mlv metrics show --all-commits ($N_COMMITS commits, information)" \
         --warmup 1 --runs "$(((HF_RUNS + 1) / 2))" -- "$MLV_BIN" metrics show --all-commits
+    hf pd.500 "mlv params diff HEAD~500 HEAD (information)" -- "$MLV_BIN" params diff HEAD~500 HEAD
     hf git.show "git show HEAD~500:mlv.lock (reference: one git process)" -- git show HEAD~500:mlv.lock
 
     [ -n "$DVC" ] || return 0
@@ -548,7 +551,7 @@ for t in targets:
     print("%-*s  %10s  %8s  %7s  %s" % (tw, t["target"], fmt(t["measured_ms"]), fmt(t["limit_ms"]), t["verdict"],
                                         "-" if t["dvc_over_mlv"] is None else "%.1f" % t["dvc_over_mlv"]))
 info = [("run.first", "first mlv run"), ("run.cold", "cold mlv run (no probe cache)"),
-        ("ms.all", "metrics show --all-commits")]
+        ("ms.all", "metrics show --all-commits"), ("pd.500", "params diff HEAD~500 HEAD")]
 print()
 print("info: " + "; ".join("%s %s" % (n, fmt(med(k))) for k, n in info if med(k) is not None)
       + "; elapsed %s s" % meta.get("elapsed_s"))

@@ -42,7 +42,9 @@ extension Workspace {
 
   /// Like `fails`, for commands that announce the stage they run on stderr before failing.
   @discardableResult
-  func failsRunning(_ status: MLVStore.ExitStatus, _ message: String, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation)
+  func failsRunning(
+    _ status: MLVStore.ExitStatus, _ message: String, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation
+  )
     throws -> ProcessResult
   {
     let r = try mlv(arguments, in: path)
@@ -98,6 +100,9 @@ extension Workspace {
     let envLock = try w.json(try w.ok("env", "show", stage["env"] as! String, "--json")) as! [String: Any]
     #expect((envLock["os"] as? [String: Any])?["arch"] != nil)
     #expect((envLock["python"] as? [String: Any])?["version"] != nil)
+    #if arch(x86_64)
+      #expect(((envLock["cpu"] as? [String: Any])?["flags"] as? [String])?.contains("sse2") == true)
+    #endif
     #expect(try w.ok("env", "check").stdout.contains("environment matches"))
     #expect(try w.ok("fsck").stdout.contains("0 missing"))
   }
@@ -182,7 +187,8 @@ extension Workspace {
     // A cycle between stages.
     try w.dir.write(
       "mlv.yaml",
-      "stages:\n  a:\n    cmd: cp b.txt a.txt\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: cp a.txt b.txt\n    deps: [a.txt]\n    outs: [b.txt]\n")
+      "stages:\n  a:\n    cmd: cp b.txt a.txt\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: cp a.txt b.txt\n    deps: [a.txt]\n    outs: [b.txt]\n"
+    )
     try w.fails(.invalidInput, "stages depend on each other in a cycle", "repro")
     try w.dir.write("mlv.yaml", "stages:\n  a:\n    cmd: [\"true\"]\n    seed: -1\n")
     try w.fails(.invalidInput, "malformed 'mlv.yaml': stage 'a': 'seed' must be a non-negative integer", "repro")

@@ -64,3 +64,22 @@ import Testing
     for p in ["a", "a/b/c.txt", "..a", "a..b/c", ".hidden/x"] { #expect(isSafeRelativePath(p)) }
   }
 }
+
+@Suite struct CanonicalJSONTests {
+  @Test func numbersHaveOneSpelling() throws {
+    #expect(CanonicalJSON.encode(.number(3.0)) == Array("3".utf8))
+    #expect(CanonicalJSON.encode(.number(0.1)) == Array("0.1".utf8))
+    #expect(CanonicalJSON.encode(.number(1e-05)) == Array("1e-05".utf8))
+    #expect(CanonicalJSON.encode(.number(.nan)) == Array("null".utf8))
+    let decoded = try CanonicalJSON.decode(Array("{\"a\": [1, 2.5, true, null, \"x\"]}".utf8))
+    #expect(decoded == .object(["a": .array([.integer(1), .number(2.5), .bool(true), .null, .string("x")])]))
+  }
+
+  @Test func prettyFormIsCanonicalAndLineOriented() throws {
+    let v: CanonicalJSON.Value = .object(["b": .array([.integer(1), .integer(2)]), "a": .object(["x": .number(1.0)])])
+    #expect(String(decoding: CanonicalJSON.encodePretty(v), as: UTF8.self) == "{\n  \"a\": {\n    \"x\": 1\n  },\n  \"b\": [1, 2]\n}\n")
+    // A user's file keeps its floats as floats.
+    #expect(String(decoding: CanonicalJSON.encodePretty(v, keepFractions: true), as: UTF8.self).contains("\"x\": 1.0"))
+    #expect(try CanonicalJSON.decode(CanonicalJSON.encodePretty(v)) == CanonicalJSON.decode(CanonicalJSON.encode(v)))
+  }
+}

@@ -159,7 +159,9 @@ extension Repository {
       guard let only = ids.first else { throw RunError.noRecordedRun("'\(reference)'") }
       guard ids.count == 1 else {
         throw RunError.malformedFile(
-          LockFile.name, reason: "its stages ran in \(ids.count) environments; choose one with --stage (\(lock.stages.keys.sorted().joined(separator: ", ")))")
+          LockFile.name,
+          reason:
+            "its stages ran in \(ids.count) environments; choose one with --stage (\(lock.stages.keys.sorted().joined(separator: ", ")))")
       }
       id = only
     }

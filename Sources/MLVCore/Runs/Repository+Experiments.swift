@@ -101,21 +101,23 @@ extension Repository {
       throw RunError.badOverride(text, reason: "'\(file)' does not exist at HEAD")
     }
     let path = key.split(separator: ".").map(String.init)
+    if (try? StructuredFile.params(bytes, name: file, keys: [key])) == nil {
+      writeDiagnostic("warning: '\(key)' is not in '\(file)': adding it")
+    }
     let newValue: Node = (try? Yams.compose(yaml: valueText)).flatMap { $0 } ?? Node(valueText)
     let output: [UInt8]
     if file.hasSuffix(".json") {
-      guard case .object = try StructuredFile.parse(bytes, name: file) else {
-        throw RunError.badOverride(text, reason: "'\(file)' is not an object")
-      }
       var root = try StructuredFile.parse(bytes, name: file)
       let value = try StructuredFile.value(of: newValue, in: file)
       guard Self.set(&root, path, value) else { throw RunError.badOverride(text, reason: "'\(key)' crosses a value that is not an object") }
-      output = CanonicalJSON.encodePretty(root)
+      output = CanonicalJSON.encodePretty(root, keepFractions: true)
     } else {
       guard var root = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self)) else {
         throw RunError.badOverride(text, reason: "'\(file)' is empty")
       }
-      guard Self.set(&root, path, newValue) else { throw RunError.badOverride(text, reason: "'\(key)' crosses a value that is not a mapping") }
+      guard Self.set(&root, path, newValue) else {
+        throw RunError.badOverride(text, reason: "'\(key)' crosses a value that is not a mapping")
+      }
       output = Array(try Yams.serialize(node: root, sortKeys: false).utf8)
     }
     try writeFileAtomically(absolute(file), output, durable: false)

@@ -192,22 +192,26 @@ extension Repository {
     }
     try validate(file, only: Array(wanted))
     var steps: [ReproStep] = []
-    var changedUpstream = false
+    var wouldRun = Set<String>()
     for name in all where wanted.contains(name) {
       let stage = file.stages[name]!
-      let reasons = force ? ["forced"] : try staleness(of: stage, lock: try lockFile())
+      var reasons = force ? ["forced"] : try staleness(of: stage, lock: try lockFile())
+      // In a dry run nothing upstream actually changes: say so instead of calling the stage up to date.
+      for other in file.stages.values.sorted(by: { $0.name < $1.name })
+      where wouldRun.contains(other.name) && stage.deps.contains(where: { d in other.outs.contains { overlaps($0, d) } }) {
+        reasons.append("upstream stage '\(other.name)' would run")
+      }
       if reasons.isEmpty {
         steps.append(.upToDate(name))
         continue
       }
       if dryRun {
         steps.append(.wouldRun(name, reasons: reasons))
-        changedUpstream = true
+        wouldRun.insert(name)
         continue
       }
       steps.append(.ran(try execute(stage, definitionChanged: false)))
     }
-    _ = changedUpstream
     return steps
   }
 
@@ -268,10 +272,10 @@ extension Repository {
   func execute(_ stage: StageDefinition, definitionChanged: Bool, variables: [String: String]? = nil) throws -> StageRun {
     var cache = loadStatCache()
     var deps: [RecordedFile] = []
-    let tracked = Dictionary(try workTreeArtifacts().map { ($0.dataPath, $0.pointer) }, uniquingKeysWith: { a, _ in a })
     for dep in stage.deps {
       guard let content = try currentContent(dep, cache: &cache) else { throw RunError.missingDependency(dep, stage: stage.name) }
-      if let pointer = tracked[dep] {
+      if let bytes = try readIfPresent(absolute(dep + Pointer.suffix)) {
+        let pointer = try Pointer.parse(bytes, name: dep + Pointer.suffix)
         if pointer.id != content.id {
           writeDiagnostic("warning: '\(dep)' differs from its pointer: run 'mlv add \(dep)' so this run can be rebuilt")
         }

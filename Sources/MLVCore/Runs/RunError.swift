@@ -38,8 +38,8 @@ public enum RunError: UserFacingError, Equatable {
   case unknownExperiment(String)
   /// The name is taken (an experiment or a branch).
   case nameTaken(String)
-  /// A run's input is not in the store or in Git at the revision, so it cannot be rebuilt there.
-  case notRebuildable(String, reason: String)
+  /// A metric no experiment records.
+  case unknownMetric(String)
 
   public var message: String {
     switch self {
@@ -58,20 +58,22 @@ public enum RunError: UserFacingError, Equatable {
       return "stage '\(printable(stage))' did not produce its output '\(printable(path))'"
     case .missingDependency(let path, let stage):
       return "dependency '\(printable(path))' of stage '\(printable(stage))' does not exist and no stage produces it"
-    case .cycle(let stages): return "stages depend on each other in a cycle: \(stages.map { "'\(printable($0))'" }.joined(separator: " -> "))"
+    case .cycle(let stages):
+      return "stages depend on each other in a cycle: \(stages.map { "'\(printable($0))'" }.joined(separator: " -> "))"
     case .conflictingPath(let path, let reason): return "'\(printable(path))' \(reason)"
     case .noRecordedRun(let what): return "\(printable(what)) has no recorded run"
     case .badOverride(let text, let reason): return "cannot apply '\(printable(text))': \(reason)"
     case .unknownExperiment(let name): return "no experiment named '\(printable(name))'"
     case .nameTaken(let name): return "'\(printable(name))' already exists"
-    case .notRebuildable(let path, let reason): return "cannot rebuild from '\(printable(path))': \(reason)"
+    case .unknownMetric(let key): return "no experiment records the metric '\(printable(key))'"
     }
   }
 
   public var hint: String? {
     switch self {
     case .unknownStage(_, let known):
-      return known.isEmpty ? "no stages are defined yet: 'mlv run --name STAGE -- COMMAND' defines one" : "stages: \(known.joined(separator: ", "))"
+      return known.isEmpty
+        ? "no stages are defined yet: 'mlv run --name STAGE -- COMMAND' defines one" : "stages: \(known.joined(separator: ", "))"
     case .noCommand: return "give the command after '--': mlv run --name STAGE -- COMMAND ARGS..."
     case .commandNotFound: return "check the spelling and PATH; prior outputs and mlv.lock are unchanged"
     case .commandFailed, .commandKilled, .outputNotProduced: return "nothing was recorded; prior outputs and mlv.lock are unchanged"

@@ -125,9 +125,10 @@ public struct LockedStage: Sendable, Equatable {
     env = run.env
   }
 
-  init(record: ObjectID, command: StageCommand, seed: Int, deps: [String: ObjectID], outs: [String: ObjectID],
-    params: [String: [String: Value]], metrics: [String: [String: Double]], env: ObjectID)
-  {
+  init(
+    record: ObjectID, command: StageCommand, seed: Int, deps: [String: ObjectID], outs: [String: ObjectID],
+    params: [String: [String: Value]], metrics: [String: [String: Double]], env: ObjectID
+  ) {
     self.record = record
     self.command = command
     self.seed = seed

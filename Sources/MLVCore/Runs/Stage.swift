@@ -42,9 +42,11 @@ public enum StageCommand: Sendable, Equatable {
 
 /// `'…'`-quotes a word when a shell would split or expand it.
 func shellQuoted(_ word: String) -> String {
-  let safe = !word.isEmpty && word.utf8.allSatisfy { b in
-    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-_./=:,+@%".utf8.contains(b)
-  }
+  let safe =
+    !word.isEmpty
+    && word.utf8.allSatisfy { b in
+      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-_./=:,+@%".utf8.contains(b)
+    }
   return safe ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 

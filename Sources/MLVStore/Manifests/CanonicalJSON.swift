@@ -61,14 +61,17 @@ public enum CanonicalJSON {
   /// The same value laid out for people and line-based diffs: one object member per line,
   /// indented by two spaces, arrays of scalars on one line; a final newline. Still canonical:
   /// equal values give equal bytes.
-  public static func encodePretty(_ value: Value) -> [UInt8] {
+  ///
+  /// With `keepFractions`, an integral `.number` keeps a `.0` (`1.0`, not `1`): for files that
+  /// belong to the user (params), where a program may check the type.
+  public static func encodePretty(_ value: Value, keepFractions: Bool = false) -> [UInt8] {
     var out: [UInt8] = []
-    writePretty(value, indent: 0, to: &out)
+    writePretty(value, indent: 0, keepFractions: keepFractions, to: &out)
     out.append(10)
     return out
   }
 
-  static func writePretty(_ value: Value, indent: Int, to out: inout [UInt8]) {
+  static func writePretty(_ value: Value, indent: Int, keepFractions: Bool = false, to out: inout [UInt8]) {
     func pad(_ n: Int, _ out: inout [UInt8]) { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n)) }
     switch value {
     case .object(let members) where !members.isEmpty:
@@ -78,7 +81,7 @@ public enum CanonicalJSON {
         pad(indent + 2, &out)
         writeString(key, to: &out)
         out.append(contentsOf: ": ".utf8)
-        writePretty(members[key]!, indent: indent + 2, to: &out)
+        writePretty(members[key]!, indent: indent + 2, keepFractions: keepFractions, to: &out)
         out.append(contentsOf: (i == keys.count - 1 ? "\n" : ",\n").utf8)
       }
       pad(indent, &out)
@@ -87,7 +90,7 @@ public enum CanonicalJSON {
       out.append(contentsOf: "[\n".utf8)
       for (i, item) in items.enumerated() {
         pad(indent + 2, &out)
-        writePretty(item, indent: indent + 2, to: &out)
+        writePretty(item, indent: indent + 2, keepFractions: keepFractions, to: &out)
         out.append(contentsOf: (i == items.count - 1 ? "\n" : ",\n").utf8)
       }
       pad(indent, &out)
@@ -96,9 +99,11 @@ public enum CanonicalJSON {
       out.append(UInt8(ascii: "["))
       for (i, item) in items.enumerated() {
         if i > 0 { out.append(contentsOf: ", ".utf8) }
-        write(item, to: &out)
+        writePretty(item, indent: indent, keepFractions: keepFractions, to: &out)
       }
       out.append(UInt8(ascii: "]"))
+    case .number(let d) where keepFractions && d.isFinite && d == d.rounded() && abs(d) < 1e16:
+      out.append(contentsOf: (String(Int(d)) + ".0").utf8)
     default:
       write(value, to: &out)
     }

@@ -54,7 +54,8 @@ struct Env: ParsableCommand {
       let a = try repository.environmentLock(references.first ?? "HEAD", stage: stage).lock
       let b =
         try references.count == 2 ? repository.environmentLock(references[1], stage: stage).lock : repository.captureEnvironment().lock
-      EnvText.printChanges(a.changes(to: b), json: json, old: references.first ?? "HEAD", new: references.count == 2 ? references[1] : "this machine")
+      EnvText.printChanges(
+        a.changes(to: b), json: json, old: references.first ?? "HEAD", new: references.count == 2 ? references[1] : "this machine")
     }
   }
 
@@ -72,7 +73,11 @@ struct Env: ParsableCommand {
       let results = try openRepository().checkEnvironment(stage: stage, revision: rev)
       var mismatched = false
       for (name, changes) in results {
-        if !json { print(changes.isEmpty ? "stage '\(name)': environment matches" : "stage '\(name)': \(changes.count) mismatch\(changes.count == 1 ? "" : "es")") }
+        if !json {
+          print(
+            changes.isEmpty
+              ? "stage '\(name)': environment matches" : "stage '\(name)': \(changes.count) mismatch\(changes.count == 1 ? "" : "es")")
+        }
         EnvText.printChanges(changes, json: json, old: "recorded", new: "this machine", quietWhenEmpty: true)
         mismatched = mismatched || !changes.isEmpty
       }

@@ -49,6 +49,9 @@ struct Exp: ParsableCommand {
         return e.metrics.values.compactMap { $0[key]?.number }.first
       }
       if let sort {
+        if !list.isEmpty && !list.contains(where: { metric($0, sort) != nil }) {
+          throw RunError.unknownMetric(sort)
+        }
         list.sort { a, b in
           switch (metric(a, sort), metric(b, sort)) {
           case (let x?, let y?): return desc ? x > y : x < y
@@ -82,7 +85,8 @@ struct Exp: ParsableCommand {
 
   struct DiffExp: RepositoryCommand {
     static let configuration = CommandConfiguration(
-      commandName: "diff", abstract: "Compare an experiment's params and metrics with its baseline, or with another experiment or revision.")
+      commandName: "diff", abstract: "Compare an experiment's params and metrics with its baseline, or with another experiment or revision."
+    )
     @Argument(help: "The experiment.")
     var experiment: String
     @Argument(help: "What to compare with (default: the commit it ran from).")
@@ -143,7 +147,8 @@ struct Exp: ParsableCommand {
   }
 
   struct RemoveExp: RepositoryCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete experiments (their data goes at the next 'mlv gc').")
+    static let configuration = CommandConfiguration(
+      commandName: "remove", abstract: "Delete experiments (their data goes at the next 'mlv gc').")
     @Argument(help: "Experiments to delete.")
     var experiments: [String] = []
     @Flag(help: "Delete every experiment.")

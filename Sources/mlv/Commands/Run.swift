@@ -6,8 +6,8 @@ struct Run: RepositoryCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run a command as a recorded stage: inputs hashed, seed and environment pinned, outputs stored, metrics kept.",
     discussion: """
-      The stage is saved in mlv.yaml and its run record named in mlv.lock: commit both. Without a command, runs the stage \
-      mlv.yaml defines. Paths are relative to the current directory, where the command runs.
+      The stage is saved in mlv.yaml and its run record named in mlv.lock: commit both. 'mlv run --name STAGE' without a \
+      command runs that stage as mlv.yaml defines it. Paths are relative to the current directory, where the command runs.
       """)
 
   @Option(name: [.customShort("n"), .long], help: "The stage name (default: from the command, e.g. 'train' for 'python train.py').")
@@ -25,7 +25,8 @@ struct Run: RepositoryCommand {
   @Option(name: [.customShort("o"), .customLong("out")], help: "A file or directory the command writes; stored like 'mlv add'.")
   var outs: [String] = []
 
-  @Option(name: [.customShort("p"), .customLong("params")], help: "A params file (JSON or YAML), optionally with keys: params.yaml:lr,epochs.")
+  @Option(
+    name: [.customShort("p"), .customLong("params")], help: "A params file (JSON or YAML), optionally with keys: params.yaml:lr,epochs.")
   var params: [String] = []
 
   @Option(name: [.customShort("m"), .customLong("metrics")], help: "A metrics file (JSON or YAML) the command writes.")
