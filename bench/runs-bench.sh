@@ -28,7 +28,8 @@
 # and runs-results.txt; hyperfine's JSON exports stay in $MLV_BENCH_DIR/runs/hf/.
 # Exit status 0 even when a target FAILs; 2 if a command failed or a check of mlv's output failed
 # (the table is still printed); 1 on set-up errors.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'rc=$?; printf "[runs-bench] ERROR: exit %s at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' ERR
 export LC_ALL=C
 export DVC_NO_ANALYTICS=1 GIT_TERMINAL_PROMPT=0
 
@@ -190,9 +191,6 @@ T0 = 1_700_000_000
 
 def hexid(*parts, n=64):
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:n]
-
-def num(x):
-    return json.dumps(x)
 
 def pretty(v, indent=0):
     """mlv's pretty canonical JSON: sorted keys, one member per line, scalar arrays inline."""
@@ -361,7 +359,7 @@ fast_import() { # KIND N [init files...]: into the repo in cwd, then check out m
 case_run() {
     log "=== case 1: mlv run overhead (python: $PY)"
     new_repo "$RUN/run"
-    "$MLV_BIN" init >>"$LOGS/init.log" 2>&1
+    "$MLV_BIN" init >>"$LOGS/init.log" 2>&1 || die "mlv init failed in $PWD (log $LOGS/init.log)"
     echo "a,b,c" >dep.txt
     git add -A && git commit -qm base
     local code="open('out.txt','w').write('x')"
@@ -378,6 +376,7 @@ case_run() {
     [ -f mlv.lock ] && [ "$(cat out.txt)" = x ] || sanity "mlv run left no mlv.lock or a wrong out.txt"
     git add -A && git commit -qm "first run"
 
+    hf mlv.version "mlv --version (process start and exit, reference)" -- "$MLV_BIN" --version
     hf run.bare "bare command: python3 -c \"...write('x')\"" -- "${bare[@]}"
     hf run.mlv "mlv run --name s --seed 1 -d dep.txt -o out.txt -- python3 -c ... (warm)" -- "${run[@]}"
     hf run.cold "mlv run, probe cache removed before each run" \
@@ -398,7 +397,7 @@ case_run() {
 case_metrics() {
     log "=== case 2: metrics over $N_COMMITS commits"
     new_repo "$RUN/metrics-mlv"
-    "$MLV_BIN" init >>"$LOGS/init.log" 2>&1
+    "$MLV_BIN" init >>"$LOGS/init.log" 2>&1 || die "mlv init failed in $PWD (log $LOGS/init.log)"
     fast_import metrics-mlv "$N_COMMITS" .mlv/config .mlv/.gitignore
     [ "$(git rev-list --count HEAD)" = "$N_COMMITS" ] || die "metrics repo: expected $N_COMMITS commits"
     [ -z "$(git status --porcelain)" ] || log "note: metrics repo is not clean after fast-import: $(git status --porcelain | head -n 3 | tr '\n' ' ')"
@@ -429,7 +428,7 @@ case_metrics() {
     [ -n "$DVC" ] || return 0
     log "--- DVC $("$DVC" --version) on the same history"
     new_repo "$RUN/metrics-dvc"
-    "$DVC" init -q >>"$LOGS/init.log" 2>&1
+    "$DVC" init -q >>"$LOGS/init.log" 2>&1 || die "dvc init failed in $PWD (log $LOGS/init.log)"
     "$DVC" config --local core.site_cache_dir "$RUN/dvc-site" >>"$LOGS/init.log" 2>&1
     fast_import metrics-dvc "$N_COMMITS" .dvc/config .dvc/.gitignore .dvcignore
     [ "$(git rev-list --count HEAD)" = "$N_COMMITS" ] || die "DVC metrics repo: expected $N_COMMITS commits"
@@ -443,7 +442,7 @@ case_metrics() {
 case_exps() {
     log "=== case 3: exp list over $N_EXPS experiments"
     new_repo "$RUN/exps"
-    "$MLV_BIN" init >>"$LOGS/init.log" 2>&1
+    "$MLV_BIN" init >>"$LOGS/init.log" 2>&1 || die "mlv init failed in $PWD (log $LOGS/init.log)"
     fast_import exps "$N_EXPS" .mlv/config .mlv/.gitignore
     local n
     n=$(git for-each-ref --format=x 'refs/mlv/exps/' | wc -l)

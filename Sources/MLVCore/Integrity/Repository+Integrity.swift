@@ -204,6 +204,14 @@ extension Repository {
         report.temporaryFilesRemoved += 1
         if !dryRun { unlink(store.temporaryPath + "/" + e.name) }
       }
+      // Scratch trees of rebuilds and experiments whose mlv was killed (a live one keeps its own).
+      // Stashed outputs (`run-*`) are left for the next run to put back.
+      for e in listDirectory(store.temporaryPath) where e.isDirectory && (e.name.hasPrefix("rebuild-") || e.name.hasPrefix("exp-")) {
+        let parts = e.name.split(separator: "-")
+        guard parts.count == 3, let pid = Int32(parts[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+        report.temporaryFilesRemoved += 1
+        if !dryRun { OutputStash.remove(store.temporaryPath + "/" + e.name) }
+      }
       report.parkedFilesRemoved = removeParkedFiles(dryRun: dryRun)
       report.removed.sort()
       return report

@@ -8,10 +8,13 @@ public struct ValueChange: Sendable, Equatable {
   public let old: Value?
   public let new: Value?
 
-  /// `new - old` when both are numbers.
+  /// `new - old` when both are numbers, rounded to 12 decimals so binary noise
+  /// (`0.43289999999999995`) does not show.
   public var delta: Double? {
     guard let a = old?.number, let b = new?.number else { return nil }
-    return b - a
+    let d = b - a
+    let rounded = (d * 1e12).rounded() / 1e12
+    return rounded.isFinite ? rounded : d
   }
 
   /// The change in percent of `old` (nil when `old` is 0 or either side is not a number).

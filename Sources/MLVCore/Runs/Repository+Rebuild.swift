@@ -94,7 +94,7 @@ extension Repository {
           result.inputMismatches.append("'\(dep.path)' at \(revision) is not what the run read (it ran on a modified work tree)")
         }
       }
-      for out in record.outs { OutputStash.remove(scratch.absolute(out.path)) }
+      for out in record.outs where !scratch.crossesSymbolicLink(out.path) { OutputStash.remove(scratch.absolute(out.path)) }
       var variables = processEnvironment().merging(record.environment) { _, recorded in recorded }
       // Git commands in the stage must not find the user's repository above the scratch directory.
       variables["GIT_CEILING_DIRECTORIES"] = parentDirectory(scratchPath)
@@ -132,6 +132,17 @@ extension Repository {
     }
     report.environmentChanges = changes
     return report
+  }
+
+  /// Whether a directory above `path` (from the root) is a symbolic link: then deleting or
+  /// writing `path` could reach outside the tree.
+  func crossesSymbolicLink(_ path: String) -> Bool {
+    var parent = parentDirectory(path)
+    while !parent.isEmpty {
+      if let st = fileStatus(absolute(parent)), st.st_mode & S_IFMT == S_IFLNK { return true }
+      parent = parentDirectory(parent)
+    }
+    return false
   }
 
   /// Writes the tree of `commit` into `path` and checks out its tracked data from the store.

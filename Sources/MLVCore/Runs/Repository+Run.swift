@@ -76,6 +76,17 @@ extension Repository {
       stage = defined
     } else {
       stage = try define(request, cwd: cwd, existing: stages)
+      if let old = stages.stages[stage.name] {
+        let dropped =
+          old.deps.filter { !stage.deps.contains($0) } + old.outs.filter { !stage.outs.contains($0) }
+          + old.params.map(\.file).filter { f in !stage.params.contains { $0.file == f } }
+          + old.metrics.filter { !stage.metrics.contains($0) }
+        if !dropped.isEmpty {
+          writeDiagnostic(
+            "warning: stage '\(stage.name)' is redefined without \(dropped.map { "'\($0)'" }.joined(separator: ", ")) (a command replaces the whole definition; 'mlv run --name \(stage.name)' alone reruns it as defined)"
+          )
+        }
+      }
     }
     try validate(StageFile(stages: stages.stages.merging([stage.name: stage]) { _, new in new }), only: [stage.name])
     return try execute(stage, definitionChanged: stages.stages[stage.name] != stage)

@@ -22,6 +22,8 @@ public struct RecordedFile: Sendable, Equatable {
     guard let o = value.object, let path = o["path"]?.string, let id = o["id"]?.objectID,
       let kind = o["kind"]?.trackedKind, case .integer(let size)? = o["size"]
     else { throw RunRecord.malformed("a file entry") }
+    // A record names paths that a rebuild deletes and rewrites: never one outside the tree.
+    guard isSafeRelativePath(path) else { throw RunRecord.malformed("the path '\(path)'") }
     self.init(path: path, id: id, kind: kind, size: size)
   }
 }
@@ -87,7 +89,8 @@ public struct RunRecord: Sendable, Equatable {
       case .integer(let seed)? = o["seed"], case .integer(let threads)? = o["threads"],
       let environment = o["environment"]?.object, let env = o["env"]?.objectID,
       let git = o["git"]?.object, case .bool(let dirty)? = git["dirty"], let started = o["started"]?.string,
-      let ended = o["ended"]?.string, case .integer(let durationMs)? = o["durationMs"], case .integer(let exitCode)? = o["exitCode"]
+      let ended = o["ended"]?.string, case .integer(let durationMs)? = o["durationMs"], case .integer(let exitCode)? = o["exitCode"],
+      wdir.isEmpty || isSafeRelativePath(wdir)
     else { throw malformed("the record") }
     var params: [String: [String: Value]] = [:]
     for (file, keys) in o["params"]?.object ?? [:] { params[file] = keys.object ?? [:] }

@@ -98,7 +98,7 @@ enum DiffText {
   static func delta(_ c: ValueChange) -> (String, String) {
     guard let d = c.delta else { return ("", "") }
     let sign = d > 0 ? "+" : ""
-    let text = sign + (CanonicalJSON.numberText((d * 1e12).rounded() / 1e12) ?? "")
+    let text = sign + (CanonicalJSON.numberText(d) ?? "")
     let pct = c.percent.map { String(format: "%+.2f%%", $0) } ?? ""
     return (text, pct)
   }
