@@ -230,11 +230,14 @@ extension Workspace {
     let w = try Workspace()
     try w.dir.write("clock.py", "import time, random\nopen('stamp.txt','w').write('fixed\\n%d\\n' % time.time_ns())\n")
     try w.ok("run", "--name", "clock", "-d", "clock.py", "-o", "stamp.txt", "--", "python3", "clock.py")
+    try w.dir.write("score.py", "import json, random\njson.dump({'v': random.random()}, open('m.json', 'w'))\n")
+    try w.ok("run", "--name", "score", "-d", "score.py", "-m", "m.json", "--", "python3", "score.py")
     try w.repo.commitAll("clock")
     let r = try w.run("repro", "--rev", "HEAD", "--check")
     #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
     #expect(r.stdout.contains("differs   stamp.txt"))
     #expect(r.stdout.contains("line 2: recorded"))
+    #expect(r.stdout.contains("metric    m.json: v recorded"))
     #expect(r.stdout.contains("NOT identical"))
   }
 
@@ -331,5 +334,79 @@ extension Workspace {
     let r = try w.run("run", "--name", "s", "-d", "s.py", "-o", "o.txt", "--", "python3", "s.py", "second")
     #expect(r.stderr.contains("restored 'o.txt'"), "\(r.stderr)")
     #expect(try w.dir.readText("o.txt") == "second")
+  }
+}
+
+@Suite struct RunEdgeTests {
+  @Test func commandsResolveLikeAShellWould() throws {
+    let w = try Workspace()
+    // `sh` is a symbolic link on Debian; a relative program is found from where it runs.
+    try w.ok("run", "--name", "viash", "-o", "a.txt", "--", "sh", "-c", "echo 1 > a.txt")
+    try w.dir.write("sub/s.sh", "#!/bin/sh\necho 2 > out.txt\n")
+    chmod(w.dir.url("sub/s.sh"), 0o755)
+    let r = try mlv(["run", "--name", "rel", "-o", "out.txt", "--", "./s.sh"], in: w.dir.url("sub"))
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try w.ok("repro", "--force").stdout.contains("stage 'rel' recorded"))
+    #expect(try w.dir.readText("sub/out.txt") == "2\n")
+    try w.dir.write("mlv.yaml", try w.dir.readText("mlv.yaml").replacingOccurrences(of: "wdir: sub", with: "wdir: gone"))
+    try w.failsRunning(.commandFailed, "its working directory", "repro", "rel", "--force")
+  }
+
+  @Test func reproNoticesWhatTheLockRecordsAndIgnoresSpelling() throws {
+    let w = try Workspace()
+    try w.dir.write("params.yaml", "lr: 1.0\n")
+    try w.dir.write("s.py", "import json\njson.dump({'x': 1}, open('m.json', 'w'))\nopen('o.txt', 'w').write('o')\n")
+    try w.ok("run", "--name", "s", "--seed", "3", "-d", "s.py", "-p", "params.yaml", "-o", "o.txt", "-m", "m.json", "--", "python3", "s.py")
+    #expect(try w.ok("repro", "--dry-run").stdout == "stage 's' is up to date\n")
+    try w.dir.write("mlv.yaml", try w.dir.readText("mlv.yaml").replacingOccurrences(of: "seed: 3\n", with: "seed: 3\n    threads: 4\n"))
+    #expect(try w.ok("repro", "--dry-run").stdout.contains("threads changed"))
+    try w.ok("repro")
+    #expect(try w.ok("repro", "--dry-run").stdout == "stage 's' is up to date\n")
+    // A metrics file the command no longer writes is not taken from the last run.
+    try w.dir.write("s.py", "open('o.txt', 'w').write('o')\n")
+    try w.failsRunning(.commandFailed, "did not produce its output 'm.json'", "repro", "--force")
+    #expect(try w.dir.readText("m.json") == "{\"x\": 1}")
+    // Overlapping outputs of two stages are refused before anything runs.
+    try w.fails(.invalidInput, "overlaps 'o.txt'", "run", "--name", "t", "-o", "o.txt/x", "--", "true")
+  }
+
+  @Test func anExperimentCannotWriteIntoGit() throws {
+    let w = try Workspace()
+    try w.dir.write("params.yaml", "lr: 1\n")
+    try w.repo.commitAll("base")
+    let blob = try runProcess("/bin/sh", ["-c", "echo 'touch pwned' | git hash-object -w --stdin"], in: w.path).stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    func mktree(_ line: String) throws -> String {
+      try runProcess("/bin/sh", ["-c", "printf '\(line)\\n' | git mktree"], in: w.path).stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+    }
+    let hooks = try mktree("100755 blob \(blob)\\tpre-commit")
+    let dotgit = try mktree("040000 tree \(hooks)\\thooks")
+    let top = try mktree("040000 tree \(dotgit)\\t.git")
+    let commit = try w.repo.git("commit-tree", top, "-p", "HEAD", "-m", "evil")
+    try w.repo.git("update-ref", "refs/mlv/exps/evil", commit)
+    try w.fails(.invalidInput, "'.git/hooks/pre-commit'", "exp", "apply", "evil")
+    #expect(!w.dir.exists(".git/hooks/pre-commit"))
+  }
+
+  @Test func gcWaitsForNoRunButRefusesWhileOneWrites() throws {
+    let w = try Workspace()
+    try w.dir.write(
+      "s.py",
+      "import time, os\nopen('started', 'w').write('')\nwhile os.path.exists('started'): time.sleep(0.05)\nopen('o.txt', 'w').write('o')\n")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: mlvBinaryPath())
+    process.arguments = ["run", "--name", "s", "-o", "o.txt", "--", "python3", "s.py"]
+    process.currentDirectoryURL = URL(fileURLWithPath: w.path)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    for _ in 0..<200 where !w.dir.exists("started") { usleep(50_000) }
+    try w.fails(.wouldOverwrite, "a run, rebuild or experiment is in progress", "gc")
+    try FileManager.default.removeItem(atPath: w.dir.url("started"))
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(try w.ok("gc").stdout.contains("removed 0 objects"))
+    #expect(try w.ok("fsck").stdout.contains("0 missing"))
   }
 }

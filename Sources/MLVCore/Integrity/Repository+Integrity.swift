@@ -178,7 +178,12 @@ extension Repository {
   /// any ref or reflog entry references (what `git gc` keeps), and the parked checkout files. Refuses when it cannot see everything that might reference an object
   /// (a malformed pointer, a missing or damaged manifest) unless `force`.
   public func gc(dryRun: Bool, force: Bool) throws -> GCReport {
-    try withWriteLock {
+    // Runs hold `.mlv/cache/activity` shared while they write objects no commit names yet.
+    try makeDirectories(sharedMLVDirectory + "/cache")
+    let activity = try FileHandle(path: sharedMLVDirectory + "/cache/activity", flags: O_RDWR | O_CREAT, mode: 0o644)
+    guard flock(activity.fd, LOCK_EX | LOCK_NB) == 0 else { throw CoreError.runInProgress }
+    defer { flock(activity.fd, LOCK_UN) }
+    return try withWriteLock {
       let roots = try self.roots(allCommits: true)
       var missing: [(id: ObjectID, referencedBy: String)] = []
       var unreadable: [(id: ObjectID, reason: String)] = []
@@ -199,7 +204,8 @@ extension Repository {
         report.removed.append(id)
         if !dryRun { try store.remove(id) }
       }
-      // Temporary files are only written under the lock, which we hold: any left are from a killed process.
+      // Temporary files are written under the write lock or the activity lock, both held here:
+      // any left are from a killed process.
       for e in listDirectory(store.temporaryPath) where e.isRegular {
         report.temporaryFilesRemoved += 1
         if !dryRun { unlink(store.temporaryPath + "/" + e.name) }

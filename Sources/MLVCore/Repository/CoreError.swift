@@ -28,6 +28,8 @@ public enum CoreError: UserFacingError, Equatable {
   case incompleteReachability(String)
   /// The configuration file cannot be parsed.
   case malformedConfig(String, reason: String)
+  /// `gc` while a run, rebuild or experiment writes objects no commit names yet.
+  case runInProgress
 
   public var message: String {
     switch self {
@@ -47,6 +49,7 @@ public enum CoreError: UserFacingError, Equatable {
     case .badConfig(let what): return what
     case .malformedConfig(let path, let reason): return "malformed config '\(path)': \(reason)"
     case .incompleteReachability(let what): return "gc cannot tell what is still referenced: \(what)"
+    case .runInProgress: return "a run, rebuild or experiment is in progress: gc could collect what it is writing"
     }
   }
 
@@ -60,6 +63,7 @@ public enum CoreError: UserFacingError, Equatable {
     case .trackedByGit(let path): return "stop tracking it in git first: git rm -r --cached '\(printable(path))' && git commit"
     case .malformedPointer: return "restore it with 'git checkout -- <pointer>' or re-add the data"
     case .incompleteReachability: return "run 'mlv fsck' and repair the damage, or 'mlv gc --force' to collect anyway"
+    case .runInProgress: return "run 'mlv gc' again when it has finished"
     default: return nil
     }
   }
@@ -68,7 +72,7 @@ public enum CoreError: UserFacingError, Equatable {
     switch self {
     case .notInitialised: return .notARepository
     case .unsupportedFormat: return .notARepository
-    case .wouldOverwrite, .symbolicLinkInTheWay: return .wouldOverwrite
+    case .wouldOverwrite, .symbolicLinkInTheWay, .runInProgress: return .wouldOverwrite
     case .incompleteReachability: return .storeIntegrity
     case .badConfig, .malformedConfig: return .invalidInput
     default: return .invalidInput

@@ -24,6 +24,9 @@ public final class Repository {
   public let store: LocalStore
   /// Whether this is a scratch work tree (a rebuild or an experiment), not the user's.
   let isScratch: Bool
+  /// The user's `.mlv` (a scratch tree's own `.mlv` holds only its caches): where the
+  /// activity lock and run stashes live.
+  let sharedMLVDirectory: String
 
   /// `.mlv` inside the work tree.
   public var mlvDirectory: String { root + "/.mlv" }
@@ -46,6 +49,7 @@ public final class Repository {
       objectsPath: root + "/.mlv/objects", temporaryPath: root + "/.mlv/tmp", durable: config.fsync,
       compression: config.compression)
     isScratch = false
+    sharedMLVDirectory = root + "/.mlv"
   }
 
   /// A repository whose work tree is `root` (a scratch directory with its own `.mlv/cache` and
@@ -57,6 +61,7 @@ public final class Repository {
     config = other.config
     store = other.store
     isScratch = true
+    sharedMLVDirectory = other.sharedMLVDirectory
     try makeDirectories(root + "/.mlv/cache")
     try makeDirectories(root + "/.mlv/tmp")
   }

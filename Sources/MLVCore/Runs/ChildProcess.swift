@@ -28,12 +28,19 @@ enum ChildExit: Equatable {
 /// environment probes (output captured).
 enum ChildProcess {
   /// The full path of `program`: itself when it contains a slash, else the first executable
-  /// file of that name on `path` (a `PATH` value).
-  static func resolve(_ program: String, path: String?) -> String? {
-    if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+  /// file of that name on `path` (a `PATH` value). Relative paths (and empty `PATH` entries)
+  /// are taken from `directory`, where the program will run. Symbolic links are followed:
+  /// `/usr/bin/sh` and a virtualenv's `python` are links.
+  static func resolve(_ program: String, path: String?, directory: String? = nil) -> String? {
+    func anchored(_ p: String) -> String { p.hasPrefix("/") || directory == nil ? p : directory! + "/" + p }
+    func isExecutableFile(_ p: String) -> Bool {
+      var st = stat()
+      return stat(p, &st) == 0 && st.st_mode & S_IFMT == S_IFREG && access(p, X_OK) == 0
+    }
+    if program.contains("/") { return isExecutableFile(anchored(program)) ? anchored(program) : nil }
     for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false) {
-      let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + program
-      if let st = fileStatus(candidate), st.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 { return candidate }
+      let candidate = anchored((dir.isEmpty ? "." : String(dir)) + "/" + program)
+      if isExecutableFile(candidate) { return candidate }
     }
     return nil
   }
@@ -48,17 +55,26 @@ enum ChildProcess {
     let pid = try spawn(
       arguments, environment: environment, directory: directory, stdoutFD: outputToStderr ? 2 : nil, discardStderr: false)
     runningChild = pid
-    let previous = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].map { sig in
-      (
-        sig,
-        signal(sig) { s in
-          // SIGINT from a terminal already reached the child (same process group); pass on the rest.
-          if s != SIGINT && runningChild > 0 { kill(runningChild, s) }
-        }
-      )
+    var previous: [(Int32, sigaction)] = []
+    for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+      var action = sigaction()
+      action.__sigaction_handler.sa_sigaction = { s, info, _ in
+        // A signal from the terminal (si_code > 0: sent by the kernel) already reached the child,
+        // which shares mlv's process group; one sent with kill(2) (timeout, CI) is passed on.
+        let fromKernel = (info?.pointee.si_code ?? 0) > 0
+        if runningChild > 0 && !fromKernel { kill(runningChild, s) }
+      }
+      action.sa_flags = SA_SIGINFO | SA_RESTART
+      sigemptyset(&action.sa_mask)
+      var old = sigaction()
+      sigaction(sig, &action, &old)
+      previous.append((sig, old))
     }
     defer {
-      for (sig, handler) in previous { signal(sig, handler) }
+      for (sig, old) in previous {
+        var o = old
+        sigaction(sig, &o, nil)
+      }
       runningChild = 0
     }
     return waitFor(pid)
@@ -66,7 +82,9 @@ enum ChildProcess {
 
   /// Runs a probe (`gcc --version`, the Python package lister) and returns its exit status and
   /// standard output; stderr is discarded. Nil when it cannot be started.
-  static func capture(_ arguments: [String], environment: [String: String]) -> (status: ChildExit, output: [UInt8])? {
+  static func capture(_ arguments: [String], environment: [String: String], timeout: Int = 20) -> (
+    status: ChildExit, output: [UInt8]
+  )? {
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { return nil }
     _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -78,7 +96,21 @@ enum ChildProcess {
     close(fds[1])
     var output: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
+    // A wedged probe (a hung GPU driver) must not hang mlv: give up after `timeout` seconds.
+    var deadline = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &deadline)
+    deadline.tv_sec += timeout
     while true {
+      var now = timespec()
+      clock_gettime(CLOCK_MONOTONIC, &now)
+      let left = Int32(max(0, (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1_000_000))
+      var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+      let ready = poll(&poller, 1, left)
+      if ready < 0 && errno == EINTR { continue }
+      if ready <= 0 {
+        kill(pid, SIGKILL)
+        break
+      }
       let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }
       if n <= 0 { break }
@@ -102,7 +134,15 @@ enum ChildProcess {
     _ arguments: [String], environment: [String: String], directory: String?, stdoutFD: Int32?, discardStderr: Bool
   ) throws -> pid_t {
     guard let program = arguments.first else { throw RunError.commandNotFound("") }
-    guard let executable = resolve(program, path: environment["PATH"]) else { throw RunError.commandNotFound(program) }
+    if let directory {
+      var st = stat()
+      guard stat(directory, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
+        throw RunError.cannotStart(program, reason: "its working directory '\(directory)' does not exist")
+      }
+    }
+    guard let executable = resolve(program, path: environment["PATH"], directory: directory) else {
+      throw RunError.commandNotFound(program)
+    }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }

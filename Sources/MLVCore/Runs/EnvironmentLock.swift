@@ -187,7 +187,9 @@ struct ProbeCache {
   }
 
   static let pythonProbe = """
-    import sys, os, json, platform
+    import sys
+    sys.path = [p for p in sys.path if p not in ("", ".")]  # never import the project's own json.py
+    import os, json, platform
     import importlib.metadata as md
     packages = {}
     for d in md.distributions():

@@ -36,6 +36,11 @@ extension Repository {
   /// params files, reproduces the pipeline (only stages whose inputs changed run), and commits
   /// the result under `refs/mlv/exps/NAME`. HEAD, the index and the work tree are not touched.
   public func runExperiment(overrides: [String], stages: [String], name: String?) throws -> ExperimentRun {
+    // Until the reference exists, only the scratch tree names the objects the stages write.
+    try withActivity { try runExperimentHoldingActivity(overrides: overrides, stages: stages, name: name) }
+  }
+
+  private func runExperimentHoldingActivity(overrides: [String], stages: [String], name: String?) throws -> ExperimentRun {
     guard let head = git.headCommit() else { throw RunError.noRecordedRun("HEAD (an unborn branch)") }
     if let name { try checkExperimentName(name) }
     if (try? git.isDirty()) == true {
@@ -182,8 +187,14 @@ extension Repository {
     var parentFiles: [String: GitTreeEntry] = [:]
     if let parent = info.parents.first { for e in try git.allFiles(at: parent) { parentFiles[e.path] = e } }
     let changed = try git.allFiles(at: commit).filter { parentFiles[$0.path]?.blob != $0.blob && $0.kind != .symlink }
+    // An experiment's tree may come from someone else (refs are shared with git push/fetch):
+    // nothing it holds may land in .git or .mlv, or be written through a symbolic link.
+    if let bad = changed.first(where: { !Self.isSafeTreePath($0.path) || crossesSymbolicLink($0.path) }) {
+      throw CoreError.cannotTrack(bad.path, reason: "experiment '\(name)' would write it outside the work tree's own files")
+    }
     var conflicts: [String] = []
     var writes: [(String, [UInt8], Bool)] = []
+    var cache = loadStatCache()
     for e in changed {
       let bytes = try git.blob(e.blob)
       let current = try readIfPresent(absolute(e.path))
@@ -191,8 +202,21 @@ extension Repository {
         let pristine = try parentFiles[e.path].map { try git.blob($0.blob) }
         if current != pristine { conflicts.append(e.path) }
       }
+      // Data the new pointer replaces must be safe: what the baseline or the experiment names, or in the store.
+      if !force, e.path.hasSuffix(Pointer.suffix) {
+        let data = String(e.path.dropLast(Pointer.suffix.count))
+        let known = try [bytes, parentFiles[e.path].map { try git.blob($0.blob) }].compactMap { b in
+          b.flatMap { try? Pointer.parse($0, name: e.path).id }
+        }
+        if let now = try currentContent(data, cache: &cache), !known.contains(now.id),
+          now.kind == .directory || !Self.holds(store, now.id, now.kind.fileLayout)
+        {
+          conflicts.append(data)
+        }
+      }
       writes.append((e.path, bytes, e.kind == .executable))
     }
+    saveStatCache(cache)
     if !conflicts.isEmpty { throw CoreError.wouldOverwrite(conflicts) }
     for (path, bytes, executable) in writes {
       try makeDirectories(parentDirectory(absolute(path)))

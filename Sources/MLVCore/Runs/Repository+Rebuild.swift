@@ -26,6 +26,8 @@ public struct StageRebuild: Sendable {
   /// Inputs at the revision that differ from what the run read (it ran on a modified work tree).
   public var inputMismatches: [String] = []
   public var outputs: [OutputComparison] = []
+  /// Metrics whose rebuilt value differs from the recorded one (`file: key recorded X, rebuilt Y`).
+  public var metricDifferences: [String] = []
   /// Why the stage could not be rebuilt (its command failed, or an earlier stage did).
   public var failure: String?
 }
@@ -42,7 +44,12 @@ public struct RebuildReport: Sendable {
 
   /// Whether every output of every stage came out bit-for-bit identical.
   public var identical: Bool {
-    stages.allSatisfy { $0.failure == nil && $0.outputs.allSatisfy { $0.verdict == .identical } }
+    stages.allSatisfy { $0.failure == nil && $0.metricDifferences.isEmpty && $0.outputs.allSatisfy { $0.verdict == .identical } }
+  }
+
+  /// Whether a stage's command failed (or could not start).
+  public var failed: Bool {
+    stages.contains { $0.failure != nil }
   }
 }
 
@@ -116,6 +123,23 @@ extension Repository {
       for out in record.outs {
         result.outputs.append(try compare(out, in: scratch, cache: &cache))
       }
+      if result.failure == nil {
+        for (file, recorded) in record.metrics.sorted(by: { $0.key < $1.key }) {
+          guard let bytes = try scratch.readIfPresent(scratch.absolute(file)) else {
+            result.metricDifferences.append("\(file): the command did not write it")
+            continue
+          }
+          let rebuilt: [String: Double]
+          do { rebuilt = try StructuredFile.metrics(bytes, name: file) } catch let error as RunError {
+            result.metricDifferences.append("\(file): \(error.message)")
+            continue
+          }
+          for key in Set(recorded.keys).union(rebuilt.keys).sorted() where recorded[key] != rebuilt[key] {
+            let show = { (d: Double?) in d.flatMap { CanonicalJSON.numberText($0) } ?? "-" }
+            result.metricDifferences.append("\(file): \(key) recorded \(show(recorded[key])), rebuilt \(show(rebuilt[key]))")
+          }
+        }
+      }
       scratch.saveStatCache(cache)
       if result.failure != nil { failedEarlier = name }
       report.stages.append(result)
@@ -145,11 +169,17 @@ extension Repository {
     return false
   }
 
+  /// Whether a path from a commit's tree may be written into a work tree: relative, without
+  /// `..`, and never into `.git` or `.mlv` (in any letter case: some file systems fold it).
+  static func isSafeTreePath(_ path: String) -> Bool {
+    isSafeRelativePath(path) && !path.split(separator: "/").contains { [".git", ".mlv"].contains($0.lowercased()) }
+  }
+
   /// Writes the tree of `commit` into `path` and checks out its tracked data from the store.
   func materialize(_ commit: GitObjectID, at path: String) throws -> Repository {
     let scratch = try Repository(scratchRoot: path, sharing: self)
     for entry in try git.allFiles(at: commit) {
-      guard isSafeRelativePath(entry.path) else { continue }
+      guard Self.isSafeTreePath(entry.path), !scratch.crossesSymbolicLink(entry.path) else { continue }
       let target = path + "/" + entry.path
       try makeDirectories(parentDirectory(target))
       let bytes = try git.blob(entry.blob)

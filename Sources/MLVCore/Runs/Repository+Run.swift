@@ -134,7 +134,9 @@ extension Repository {
     var producer: [String: String] = [:]
     for (name, stage) in file.stages.sorted(by: { $0.key < $1.key }) {
       for out in stage.outs {
-        if let other = producer[out] { throw RunError.conflictingPath(out, reason: "is an output of both '\(other)' and '\(name)'") }
+        if let (path, other) = producer.first(where: { overlaps($0.key, out) }) {
+          throw RunError.conflictingPath(out, reason: "overlaps '\(path)', an output of '\(other)'")
+        }
         producer[out] = name
         if stage.deps.contains(where: { overlaps($0, out) }) {
           throw RunError.conflictingPath(out, reason: "is both a dependency and an output of '\(name)'")
@@ -232,6 +234,9 @@ extension Repository {
     var reasons: [String] = []
     if locked.command != stage.command { reasons.append("command changed") }
     if locked.seed != stage.seed { reasons.append("seed changed") }
+    if locked.threads != stage.threads { reasons.append("threads changed") }
+    if locked.wdir != stage.wdir { reasons.append("working directory changed") }
+    if let files = locked.metricsFiles, Set(files) != Set(stage.metrics) { reasons.append("metrics files changed") }
     var cache = loadStatCache()
     defer { saveStatCache(cache) }
     if Set(locked.deps.keys) != Set(stage.deps) { reasons.append("dependencies changed") }
@@ -279,126 +284,181 @@ extension Repository {
 
   /// Runs one stage and records it: dependencies hashed, environment locked, outputs moved
   /// aside, command run with the pinned variables, outputs stored, record written, lock updated.
-  /// On any failure the moved-aside outputs come back and nothing is recorded.
+  /// On any failure the moved-aside outputs, their pointers and `.gitignore`s come back and
+  /// nothing is recorded. Everything that can be checked is checked before the command starts.
   func execute(_ stage: StageDefinition, definitionChanged: Bool, variables: [String: String]? = nil) throws -> StageRun {
-    var cache = loadStatCache()
-    var deps: [RecordedFile] = []
-    for dep in stage.deps {
-      guard let content = try currentContent(dep, cache: &cache) else { throw RunError.missingDependency(dep, stage: stage.name) }
-      if let bytes = try readIfPresent(absolute(dep + Pointer.suffix)) {
-        let pointer = try Pointer.parse(bytes, name: dep + Pointer.suffix)
-        if pointer.id != content.id {
-          writeDiagnostic("warning: '\(dep)' differs from its pointer: run 'mlv add \(dep)' so this run can be rebuilt")
+    try withActivity {
+      // Fail now, not after an hour of training, when the lock or stage file cannot be rewritten.
+      _ = try lockFile()
+      _ = try stageFile()
+      var cache = loadStatCache()
+      var deps: [RecordedFile] = []
+      for dep in stage.deps {
+        guard let content = try currentContent(dep, cache: &cache) else { throw RunError.missingDependency(dep, stage: stage.name) }
+        if let bytes = try readIfPresent(absolute(dep + Pointer.suffix)) {
+          let pointer = try Pointer.parse(bytes, name: dep + Pointer.suffix)
+          if pointer.id != content.id {
+            writeDiagnostic("warning: '\(dep)' differs from its pointer: run 'mlv add \(dep)' so this run can be rebuilt")
+          }
+        } else if !(try git.indexTracks(dep)) {
+          writeDiagnostic("warning: '\(dep)' is tracked by neither git nor mlv: 'mlv repro --rev' cannot rebuild from it")
         }
-      } else if !(try git.indexTracks(dep)) {
-        writeDiagnostic("warning: '\(dep)' is tracked by neither git nor mlv: 'mlv repro --rev' cannot rebuild from it")
+        deps.append(RecordedFile(path: dep, id: content.id, kind: content.kind, size: content.size))
       }
-      deps.append(RecordedFile(path: dep, id: content.id, kind: content.kind, size: content.size))
-    }
-    saveStatCache(cache)
-    let params = try readParams(stage)
-    let pinned = variables ?? pinnedVariables(for: stage)
-    var environment = processEnvironment().merging(pinned) { _, new in new }
-    // In a scratch tree, Git commands of the stage must not find the user's repository above it.
-    if isScratch { environment["GIT_CEILING_DIRECTORIES"] = parentDirectory(root) }
-    let lock = EnvironmentLock.capture(environment: environment, cachePath: probeCachePath)
-    let envID = try store.write(lock.encoded(), role: .metadata)
-    let commit = git.headCommit()
-    // A scratch tree is a commit's tree plus what mlv wrote: clean by construction.
-    let dirty = isScratch ? false : (try? git.isDirty()) ?? true
+      saveStatCache(cache)
+      let params = try readParams(stage)
+      let pinned = variables ?? pinnedVariables(for: stage)
+      var environment = processEnvironment().merging(pinned) { _, new in new }
+      // In a scratch tree, Git commands of the stage must not find the user's repository above it.
+      if isScratch { environment["GIT_CEILING_DIRECTORIES"] = parentDirectory(root) }
+      let lock = EnvironmentLock.capture(environment: environment, cachePath: probeCachePath)
+      let envID = try store.write(lock.encoded(), role: .metadata)
+      let commit = git.headCommit()
+      // A scratch tree is a commit's tree plus what mlv wrote: clean by construction.
+      let dirty = isScratch ? false : (try? git.isDirty()) ?? true
 
-    writeDiagnostic("running stage '\(stage.name)' (seed \(stage.seed)): \(stage.command.display)")
-    let stash = try OutputStash(repository: self, outputs: stage.outs)
-    let started = Timestamp.now()
-    let exit: ChildExit
-    do {
-      exit = try ChildProcess.run(
-        stage.command.arguments, environment: environment, directory: absolute(stage.wdir))
-    } catch {
-      stash.restore()
-      throw error
-    }
-    let ended = Timestamp.now()
-    do {
-      switch exit {
-      case .exited(0): break
-      case .exited(let code): throw RunError.commandFailed(stage: stage.name, status: code)
-      case .signalled(let sig): throw RunError.commandKilled(stage: stage.name, signal: sig)
+      writeDiagnostic("running stage '\(stage.name)' (seed \(stage.seed)): \(stage.command.display)")
+      // What a failure must put back: the outputs and metrics files (moved aside, so a stale
+      // one is never taken for new), and the pointer and .gitignore files `add` rewrites.
+      let bookkeeping = stage.outs.flatMap {
+        [$0 + Pointer.suffix, parentDirectory($0).isEmpty ? ".gitignore" : parentDirectory($0) + "/.gitignore"]
       }
-      for out in stage.outs where fileStatus(absolute(out)) == nil {
-        throw RunError.outputNotProduced(stage: stage.name, path: out)
+      let snapshot = FileSnapshot(repository: self, paths: bookkeeping)
+      let stash = try OutputStash(repository: self, outputs: stage.outs + stage.metrics)
+      let started = Timestamp.now()
+      let exit: ChildExit
+      do {
+        exit = try ChildProcess.run(stage.command.arguments, environment: environment, directory: absolute(stage.wdir))
+      } catch {
+        stash.restore()
+        throw error
       }
-      var metrics: [String: [String: Double]] = [:]
-      for file in stage.metrics {
-        guard let bytes = try readIfPresent(absolute(file)) else { throw RunError.outputNotProduced(stage: stage.name, path: file) }
-        metrics[file] = try StructuredFile.metrics(bytes, name: file)
-      }
-      let added = try stage.outs.isEmpty ? [] : add(stage.outs, cwd: root)
-      let record = RunRecord(
-        stage: stage.name, command: stage.command, wdir: stage.wdir, seed: stage.seed, threads: stage.threads,
-        environment: pinned, params: params, deps: deps,
-        outs: added.map { RecordedFile(path: $0.path, id: $0.pointer.id, kind: $0.pointer.kind, size: $0.pointer.size) },
-        metrics: metrics, env: envID, commit: commit?.hex, dirty: dirty, started: started.text, ended: ended.text,
-        durationMs: Int((ended.nanoseconds - started.nanoseconds) / 1_000_000), exitCode: 0)
-      let recordID = try store.write(record.encoded(), role: .metadata)
-      let previous = try withWriteLock { () -> LockedStage? in
-        var lock = try lockFile()
-        let previous = lock.stages[stage.name]
-        lock.stages[stage.name] = LockedStage(record: recordID, of: record)
-        if definitionChanged {
-          var file = try stageFile()
-          file.stages[stage.name] = stage
-          try writeFileAtomically(stageFilePath, Array(file.text().utf8), durable: config.fsync)
+      let ended = Timestamp.now()
+      do {
+        switch exit {
+        case .exited(0): break
+        case .exited(let code): throw RunError.commandFailed(stage: stage.name, status: code)
+        case .signalled(let sig): throw RunError.commandKilled(stage: stage.name, signal: sig)
         }
-        try writeFileAtomically(lockFilePath, lock.encoded(), durable: config.fsync)
-        return previous
+        for out in stage.outs + stage.metrics where fileStatus(absolute(out)) == nil {
+          throw RunError.outputNotProduced(stage: stage.name, path: out)
+        }
+        var metrics: [String: [String: Double]] = [:]
+        for file in stage.metrics {
+          metrics[file] = try StructuredFile.metrics(try readIfPresent(absolute(file)) ?? [], name: file)
+        }
+        let added = try stage.outs.isEmpty ? [] : add(stage.outs, cwd: root)
+        let record = RunRecord(
+          stage: stage.name, command: stage.command, wdir: stage.wdir, seed: stage.seed, threads: stage.threads,
+          environment: pinned, params: params, deps: deps,
+          outs: added.map { RecordedFile(path: $0.path, id: $0.pointer.id, kind: $0.pointer.kind, size: $0.pointer.size) },
+          metrics: metrics, env: envID, commit: commit?.hex, dirty: dirty, started: started.text, ended: ended.text,
+          durationMs: Int((ended.nanoseconds - started.nanoseconds) / 1_000_000), exitCode: 0)
+        let recordID = try store.write(record.encoded(), role: .metadata)
+        let previous = try withWriteLock { () -> LockedStage? in
+          var lock = try lockFile()
+          let previous = lock.stages[stage.name]
+          var locked = LockedStage(record: recordID, of: record)
+          locked.metricsFiles = stage.metrics
+          lock.stages[stage.name] = locked
+          if definitionChanged {
+            var file = try stageFile()
+            file.stages[stage.name] = stage
+            try writeFileAtomically(stageFilePath, Array(file.text().utf8), durable: config.fsync)
+          }
+          try writeFileAtomically(lockFilePath, lock.encoded(), durable: config.fsync)
+          return previous
+        }
+        stash.discard()
+        return StageRun(stage: stage.name, record: record, recordID: recordID, previous: previous)
+      } catch {
+        stash.restore()
+        snapshot.restore()
+        throw error
       }
-      stash.discard()
-      return StageRun(stage: stage.name, record: record, recordID: recordID, previous: previous)
-    } catch {
-      stash.restore()
-      throw error
+    }
+  }
+
+  /// Runs `body` while holding a shared lock on `.mlv/cache/activity`: runs, rebuilds and experiments
+  /// write objects that no commit names yet, and `gc` (which takes the lock exclusively) must
+  /// not collect them meanwhile. Shared, so several runs can go at once.
+  func withActivity<T>(_ body: () throws -> T) throws -> T {
+    let path = sharedMLVDirectory + "/cache/activity"
+    try makeDirectories(sharedMLVDirectory + "/cache")
+    let handle = try FileHandle(path: path, flags: O_RDWR | O_CREAT, mode: 0o644)
+    while flock(handle.fd, LOCK_SH) != 0 {
+      guard errno == EINTR else { throw systemError(errno, path: path, operation: "lock") }
+    }
+    defer { flock(handle.fd, LOCK_UN) }
+    return try body()
+  }
+}
+
+/// Small files as they were (or their absence), to put back when a run fails after `add`
+/// rewrote them.
+struct FileSnapshot {
+  let saved: [(path: String, bytes: [UInt8]?)]
+
+  init(repository: Repository, paths: [String]) {
+    saved = paths.map { p in (repository.absolute(p), try? FileHandle(path: repository.absolute(p), flags: O_RDONLY).readAll()) }
+  }
+
+  func restore() {
+    for (path, bytes) in saved {
+      if let bytes {
+        try? writeFileAtomically(path, bytes, durable: false)
+      } else {
+        unlink(path)
+      }
     }
   }
 }
 
 /// A stage's prior outputs, moved aside (a rename) while its command runs, so a failed run
 /// leaves them exactly as they were and a successful one never mistakes a stale file for output.
-/// The stash lives in `.mlv/tmp/run-<pid>`; one left by a killed mlv is put back by the next run.
+/// The stash lives in `.mlv/tmp/run-<pid>-<n>`, with a `paths` file mapping each slot to its
+/// path; one left by a killed mlv is put back by the next run.
 struct OutputStash {
   let directory: String
   let moved: [(original: String, stashed: String)]
 
   init(repository: Repository, outputs: [String]) throws {
-    let tmp = repository.mlvDirectory + "/tmp"
+    let tmp = repository.sharedMLVDirectory + "/tmp"
     Self.recoverAbandoned(in: tmp, repository: repository)
     directory = tmp + "/run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     var moved: [(String, String)] = []
-    var index = 0
+    // The first line names the work tree: a scratch tree's stash is never restored into the user's.
+    var index: [String] = ["root\t" + repository.root]
     for out in outputs where fileStatus(repository.absolute(out)) != nil {
-      if moved.isEmpty {
-        try makeDirectories(directory)
-        try writeFileAtomically(directory + "/paths", Array(outputs.joined(separator: "\n").utf8), durable: false)
-      }
-      let stashed = directory + "/\(index)"
+      if moved.isEmpty { try makeDirectories(directory) }
+      let stashed = directory + "/\(moved.count)"
+      index.append("\(moved.count)\t\(out)")
+      // The map is written before each move, so a kill between the two loses nothing.
+      try writeFileAtomically(directory + "/paths", Array((index.joined(separator: "\n") + "\n").utf8), durable: false)
       guard rename(repository.absolute(out), stashed) == 0 else {
         let error = systemError(errno, path: repository.absolute(out), operation: "move aside")
-        for (o, s) in moved { rename(s, o) }
+        Self.putBack(moved, directory: directory)
         throw error
       }
       moved.append((repository.absolute(out), stashed))
-      index += 1
     }
     self.moved = moved
   }
 
   /// Puts every moved output back, replacing whatever the failed command left there.
-  func restore() {
+  func restore() { Self.putBack(moved, directory: directory) }
+
+  /// Puts outputs back; the stash is removed only when all of them are back.
+  private static func putBack(_ moved: [(original: String, stashed: String)], directory: String) {
+    var stuck = false
     for (original, stashed) in moved {
-      if fileStatus(original) != nil { Self.remove(original) }
-      rename(stashed, original)
+      if fileStatus(original) != nil { remove(original) }
+      if rename(stashed, original) != 0 {
+        stuck = true
+        writeDiagnostic("warning: cannot put '\(original)' back (\(errnoDescription(errno))); its prior version is kept at '\(stashed)'")
+      }
     }
-    Self.remove(directory)
+    if !stuck { remove(directory) }
   }
 
   /// Drops the prior outputs (they are in the store when they were tracked).
@@ -420,18 +480,26 @@ struct OutputStash {
       let parts = e.name.split(separator: "-")
       guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
       let dir = tmp + "/" + e.name
-      let paths = (readText(dir + "/paths") ?? "").split(separator: "\n").map(String.init)
-      var index = 0
-      for path in paths {
-        let stashed = dir + "/\(index)"
-        guard fileStatus(stashed) != nil else { continue }
-        index += 1
-        if fileStatus(repository.absolute(path)) == nil {
-          rename(stashed, repository.absolute(path))
+      var stuck = false
+      let lines = (readText(dir + "/paths") ?? "").split(separator: "\n")
+      guard lines.first == Substring("root\t" + repository.root) else {
+        // Another tree's (a killed experiment's scratch tree): its own tree is gone or going.
+        if let other = lines.first?.split(separator: "\t").last, fileStatus(String(other)) == nil { remove(dir) }
+        continue
+      }
+      for line in lines.dropFirst() {
+        let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
+        guard fields.count == 2, let slot = Int(fields[0]), fileStatus(dir + "/\(slot)") != nil else { continue }
+        let path = fields[1]
+        guard isSafeRelativePath(path) else { continue }
+        if fileStatus(repository.absolute(path)) == nil && rename(dir + "/\(slot)", repository.absolute(path)) == 0 {
           writeDiagnostic("warning: restored '\(path)', left aside by an interrupted run")
+        } else {
+          stuck = true
+          writeDiagnostic("warning: an interrupted run left the prior '\(path)' at '\(dir)/\(slot)'")
         }
       }
-      remove(dir)
+      if !stuck { remove(dir) }
     }
   }
 }

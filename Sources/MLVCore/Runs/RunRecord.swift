@@ -111,6 +111,11 @@ public struct LockedStage: Sendable, Equatable {
   public var record: ObjectID
   public var command: StageCommand
   public var seed: Int
+  public var threads: Int = 1
+  /// The working directory, from the root ("" for the root).
+  public var wdir: String = ""
+  /// The metrics files the stage declared (nil in a lock that predates the field).
+  public var metricsFiles: [String]? = nil
   public var deps: [String: ObjectID]
   public var outs: [String: ObjectID]
   public var params: [String: [String: Value]]
@@ -121,6 +126,9 @@ public struct LockedStage: Sendable, Equatable {
     self.record = record
     command = run.command
     seed = run.seed
+    threads = run.threads
+    wdir = run.wdir
+    metricsFiles = run.metrics.keys.sorted()
     deps = Dictionary(run.deps.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
     outs = Dictionary(run.outs.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
     params = run.params
@@ -143,12 +151,17 @@ public struct LockedStage: Sendable, Equatable {
   }
 
   var value: Value {
-    .object([
+    var o: [String: Value] = [
       "record": .string(record.description), "cmd": command.value, "seed": .integer(seed),
       "deps": .object(deps.mapValues { .string($0.description) }), "outs": .object(outs.mapValues { .string($0.description) }),
       "params": .object(params.mapValues { .object($0) }),
       "metrics": .object(metrics.mapValues { .object($0.mapValues { .number($0) }) }), "env": .string(env.description),
-    ])
+    ]
+    // Defaults are left out, so a lock stays short and diffs show only what a stage sets.
+    if threads != 1 { o["threads"] = .integer(threads) }
+    if !wdir.isEmpty { o["wdir"] = .string(wdir) }
+    if let metricsFiles { o["metricsFiles"] = .array(metricsFiles.sorted().map { .string($0) }) }
+    return .object(o)
   }
 }
 
@@ -188,9 +201,13 @@ public struct LockFile: Sendable, Equatable {
       for (file, keys) in b["params"]?.object ?? [:] { params[file] = keys.object ?? [:] }
       var metrics: [String: [String: Double]] = [:]
       for (file, keys) in b["metrics"]?.object ?? [:] { metrics[file] = (keys.object ?? [:]).compactMapValues(\.number) }
-      lock.stages[stage] = LockedStage(
+      var locked = LockedStage(
         record: record, command: command, seed: seed, deps: try ids("deps"), outs: try ids("outs"), params: params,
         metrics: metrics, env: env)
+      if case .integer(let t)? = b["threads"] { locked.threads = t }
+      if let w = b["wdir"]?.string { locked.wdir = w }
+      locked.metricsFiles = b["metricsFiles"]?.array?.compactMap(\.string)
+      lock.stages[stage] = locked
     }
     return lock
   }

@@ -6,7 +6,8 @@ import Foundation
 /// A non-integral number is written in its shortest round-trip form (`0.1`, `1e-05`); an
 /// integral one below 2^53 as an integer, so `3.0` and `3` are the same value.
 public enum CanonicalJSON {
-  /// A JSON value.
+  /// A JSON value. Two values are equal when their canonical encodings are (so `.integer(1)`
+  /// equals `.number(1.0)`, as `1` and `1.0` in a params file mean the same).
   public indirect enum Value: Sendable, Equatable, Hashable {
     case string(String)
     case integer(Int)
@@ -42,6 +43,19 @@ public enum CanonicalJSON {
       if case .array(let a) = self { return a }
       return nil
     }
+
+    public static func == (a: Value, b: Value) -> Bool {
+      switch (a, b) {
+      case (.string(let x), .string(let y)): return x == y
+      case (.bool(let x), .bool(let y)): return x == y
+      case (.null, .null): return true
+      case (.array(let x), .array(let y)): return x == y
+      case (.object(let x), .object(let y)): return x == y
+      default: return CanonicalJSON.encode(a) == CanonicalJSON.encode(b)
+      }
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(CanonicalJSON.encode(self)) }
 
     /// The value as one line of canonical JSON (a string without its quotes), for tables.
     public var display: String {

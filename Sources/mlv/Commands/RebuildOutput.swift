@@ -9,6 +9,7 @@ enum RebuildOutput {
         var o: [String: Value] = [
           "stage": .string(s.stage), "record": .string(s.record.description),
           "inputMismatches": .array(s.inputMismatches.map { .string($0) }),
+          "metricDifferences": .array(s.metricDifferences.map { .string($0) }),
           "outputs": .array(
             s.outputs.map { out in
               var v: [String: Value] = [
@@ -37,7 +38,8 @@ enum RebuildOutput {
     Swift.print("rebuilt \(report.revision) (\(report.commit.prefix(10))) in a scratch workspace")
     for s in report.stages {
       Swift.print("stage '\(s.stage)'\(s.failure.map { ": failed: \($0)" } ?? "")")
-      for m in s.inputMismatches { Swift.print("  input    \(m)") }
+      for m in s.inputMismatches { Swift.print("  input     \(m)") }
+      for m in s.metricDifferences { Swift.print("  metric    \(m)") }
       for out in s.outputs {
         var line = "  \(out.verdict.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))\(out.path)"
         if out.verdict == .differs {

@@ -44,6 +44,7 @@ struct Repro: RepositoryCommand {
       let report = try repository.rebuild(at: rev, stages: stages, keep: keep)
       try RebuildOutput.print(report, json: json)
       if check && !report.identical { throw ExitCode(ExitStatus.problemsFound.rawValue) }
+      if report.failed { throw ExitCode(ExitStatus.commandFailed.rawValue) }
       return
     }
     for step in try repository.repro(stages, force: force, dryRun: dryRun) {
