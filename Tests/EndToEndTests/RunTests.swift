@@ -370,6 +370,22 @@ extension Workspace {
     try w.fails(.invalidInput, "overlaps 'o.txt'", "run", "--name", "t", "-o", "o.txt/x", "--", "true")
   }
 
+  @Test func jsonReportsStayValidAndOddArgumentsRoundTrip() throws {
+    let w = try Workspace()
+    // The command's own output must not end up inside the JSON on stdout.
+    let r = try w.ok("run", "--json", "--name", "chatty", "-o", "o.txt", "--", "sh", "-c", "echo hello; echo x > o.txt; printf '\\177'")
+    #expect((try w.json(r) as? [String: Any])?["stage"] as? String == "chatty")
+    #expect(r.stderr.contains("hello"))
+    // An argument with DEL and a C1 control is written to mlv.yaml in a form YAML reads back.
+    try w.ok("run", "--name", "odd", "--", "printf", "a\u{7F}b\u{85}c")
+    #expect(try w.ok("repro", "--dry-run").stdout.contains("stage 'odd' is up to date"))
+    try w.repo.commitAll("base")
+    try w.ok("exp", "run", "--name", "e1")
+    let diff = try w.json(try w.ok("exp", "diff", "e1", "--json")) as? [String: Any]
+    #expect(diff?["params"] != nil && diff?["metrics"] != nil)
+    #expect((try w.json(try w.ok("env", "check", "--json")) as? [String: Any])?["chatty"] != nil)
+  }
+
   @Test func anExperimentCannotWriteIntoGit() throws {
     let w = try Workspace()
     try w.dir.write("params.yaml", "lr: 1\n")

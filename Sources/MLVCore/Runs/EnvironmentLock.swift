@@ -27,13 +27,16 @@ public struct EnvironmentLock: Sendable, Equatable {
     guard let value = try? CanonicalJSON.decode(bytes), value.object?["format"]?.string == format else {
       throw RunError.malformedFile("environment lock", reason: "not an mlv environment lock")
     }
+    guard case .integer(let v)? = value.object?["version"], v <= version else {
+      throw RunError.malformedFile("environment lock", reason: "its version is newer than this mlv supports")
+    }
     return EnvironmentLock(value: value)
   }
 
   /// Every fact as `section.key` → text (`python.packages.numpy` → `1.26.4`), for diffs and checks.
   public var facts: [String: String] {
     var out: [String: String] = [:]
-    for (key, v) in StructuredFile.flatten(value) where key != "format" && key != "version" {
+    for (key, v) in StructuredFile.flatten(value) where key != "format" && key != "version" && v != .object([:]) {
       out[key] = v.display
     }
     return out

@@ -160,12 +160,7 @@ extension Repository {
     } else {
       let ids = Set(lock.stages.values.map(\.env))
       guard let only = ids.first else { throw RunError.noRecordedRun("'\(reference)'") }
-      guard ids.count == 1 else {
-        throw RunError.malformedFile(
-          LockFile.name,
-          reason:
-            "its stages ran in \(ids.count) environments; choose one with --stage (\(lock.stages.keys.sorted().joined(separator: ", ")))")
-      }
+      guard ids.count == 1 else { throw RunError.ambiguousEnvironment(reference, stages: lock.stages.keys.sorted()) }
       id = only
     }
     return (id, try EnvironmentLock.decode(store.read(id)))

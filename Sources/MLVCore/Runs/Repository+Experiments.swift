@@ -86,7 +86,7 @@ extension Repository {
 
   private func checkExperimentName(_ name: String) throws {
     guard !name.isEmpty, !name.contains("/"), git.isValidReferenceName(Self.experimentPrefix + name) else {
-      throw RunError.badOverride(name, reason: "not a valid experiment name")
+      throw RunError.invalidName(name, kind: "experiment")
     }
     if git.referenceTarget(Self.experimentPrefix + name) != nil { throw RunError.nameTaken(name) }
   }
@@ -173,7 +173,8 @@ extension Repository {
     }.sorted { ($0.time, $0.name) < ($1.time, $1.name) }
   }
 
-  func experimentCommit(_ name: String) throws -> GitObjectID {
+  /// The commit of an experiment.
+  public func experimentCommit(_ name: String) throws -> GitObjectID {
     guard let commit = git.referenceTarget(Self.experimentPrefix + name) else { throw RunError.unknownExperiment(name) }
     return commit
   }
@@ -217,7 +218,7 @@ extension Repository {
       writes.append((e.path, bytes, e.kind == .executable))
     }
     saveStatCache(cache)
-    if !conflicts.isEmpty { throw CoreError.wouldOverwrite(conflicts) }
+    if !conflicts.isEmpty { throw RunError.applyWouldOverwrite(conflicts) }
     for (path, bytes, executable) in writes {
       try makeDirectories(parentDirectory(absolute(path)))
       try writeFileAtomically(absolute(path), bytes, durable: config.fsync, mode: executable ? 0o755 : 0o644)
@@ -231,7 +232,7 @@ extension Repository {
   public func branchExperiment(_ name: String, branch: String) throws {
     let commit = try experimentCommit(name)
     let ref = "refs/heads/" + branch
-    guard git.isValidReferenceName(ref) else { throw RunError.badOverride(branch, reason: "not a valid branch name") }
+    guard git.isValidReferenceName(ref) else { throw RunError.invalidName(branch, kind: "branch") }
     if git.referenceTarget(ref) != nil { throw RunError.nameTaken(branch) }
     try git.setReference(ref, to: commit, message: "branch from mlv experiment \(name)", force: false)
   }

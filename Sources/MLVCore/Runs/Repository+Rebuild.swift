@@ -75,7 +75,8 @@ extension Repository {
     let wanted = Set(names.isEmpty ? Array(lock.stages.keys) : names)
     let order = try self.order(graph).filter { wanted.contains($0) }
 
-    let scratchPath = mlvDirectory + "/tmp/rebuild-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    // A kept workspace is named so that gc never takes it for the leftover of a killed rebuild.
+    let scratchPath = mlvDirectory + "/tmp/rebuild-\(keep ? "kept-" : "")\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     var report = RebuildReport(revision: revision, commit: commit.hex)
     defer {
       if !keep { OutputStash.remove(scratchPath) }
@@ -101,7 +102,10 @@ extension Repository {
           result.inputMismatches.append("'\(dep.path)' at \(revision) is not what the run read (it ran on a modified work tree)")
         }
       }
-      for out in record.outs where !scratch.crossesSymbolicLink(out.path) { OutputStash.remove(scratch.absolute(out.path)) }
+      // Outputs and metrics files go first, so a command that no longer writes one is caught.
+      for path in record.outs.map(\.path) + record.metrics.keys where isSafeRelativePath(path) && !scratch.crossesSymbolicLink(path) {
+        OutputStash.remove(scratch.absolute(path))
+      }
       var variables = processEnvironment().merging(record.environment) { _, recorded in recorded }
       // Git commands in the stage must not find the user's repository above the scratch directory.
       variables["GIT_CEILING_DIRECTORIES"] = parentDirectory(scratchPath)

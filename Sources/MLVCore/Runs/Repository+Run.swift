@@ -16,6 +16,8 @@ public struct RunRequest: Sendable {
   public var params: [String] = []
   public var metrics: [String] = []
   public var command: [String] = []
+  /// Send the command's standard output to stderr (when stdout carries a JSON report).
+  public var commandOutputToStderr = false
 
   public init() {}
 }
@@ -40,7 +42,7 @@ public enum ReproStep: Sendable {
 extension Repository {
   var stageFilePath: String { root + "/" + StageFile.name }
   var lockFilePath: String { root + "/" + LockFile.name }
-  var probeCachePath: String { mlvDirectory + "/cache/probes" }
+  var probeCachePath: String { sharedMLVDirectory + "/cache/probes" }
 
   /// The stage definitions of the work tree (none when `mlv.yaml` does not exist).
   public func stageFile() throws -> StageFile {
@@ -89,7 +91,7 @@ extension Repository {
       }
     }
     try validate(StageFile(stages: stages.stages.merging([stage.name: stage]) { _, new in new }), only: [stage.name])
-    return try execute(stage, definitionChanged: stages.stages[stage.name] != stage)
+    return try execute(stage, definitionChanged: stages.stages[stage.name] != stage, outputToStderr: request.commandOutputToStderr)
   }
 
   private func define(_ request: RunRequest, cwd: String, existing: StageFile) throws -> StageDefinition {
@@ -97,7 +99,7 @@ extension Repository {
     guard StageDefinition.isValidName(name) else { throw RunError.invalidStageName(name) }
     let seed = request.seed ?? existing.stages[name]?.seed ?? Int(UInt32.random(in: 0...UInt32.max))
     var stage = StageDefinition(name: name, command: .argv(request.command), seed: seed)
-    stage.threads = request.threads ?? 1
+    stage.threads = request.threads ?? existing.stages[name]?.threads ?? 1
     let wdir = try repositoryPath(".", cwd: cwd)
     stage.wdir = wdir
     stage.deps = try request.deps.map { try repositoryPath($0, cwd: cwd) }
@@ -286,7 +288,9 @@ extension Repository {
   /// aside, command run with the pinned variables, outputs stored, record written, lock updated.
   /// On any failure the moved-aside outputs, their pointers and `.gitignore`s come back and
   /// nothing is recorded. Everything that can be checked is checked before the command starts.
-  func execute(_ stage: StageDefinition, definitionChanged: Bool, variables: [String: String]? = nil) throws -> StageRun {
+  func execute(_ stage: StageDefinition, definitionChanged: Bool, variables: [String: String]? = nil, outputToStderr: Bool = false)
+    throws -> StageRun
+  {
     try withActivity {
       // Fail now, not after an hour of training, when the lock or stage file cannot be rewritten.
       _ = try lockFile()
@@ -328,7 +332,8 @@ extension Repository {
       let started = Timestamp.now()
       let exit: ChildExit
       do {
-        exit = try ChildProcess.run(stage.command.arguments, environment: environment, directory: absolute(stage.wdir))
+        exit = try ChildProcess.run(
+          stage.command.arguments, environment: environment, directory: absolute(stage.wdir), outputToStderr: outputToStderr)
       } catch {
         stash.restore()
         throw error
@@ -353,7 +358,7 @@ extension Repository {
           environment: pinned, params: params, deps: deps,
           outs: added.map { RecordedFile(path: $0.path, id: $0.pointer.id, kind: $0.pointer.kind, size: $0.pointer.size) },
           metrics: metrics, env: envID, commit: commit?.hex, dirty: dirty, started: started.text, ended: ended.text,
-          durationMs: Int((ended.nanoseconds - started.nanoseconds) / 1_000_000), exitCode: 0)
+          durationMs: Int((ended.monotonic - started.monotonic) / 1_000_000), exitCode: 0)
         let recordID = try store.write(record.encoded(), role: .metadata)
         let previous = try withWriteLock { () -> LockedStage? in
           var lock = try lockFile()
@@ -506,7 +511,8 @@ struct OutputStash {
 
 /// A wall-clock instant for run records.
 struct Timestamp {
-  let nanoseconds: Int64
+  /// For durations: a clock step during a run must not skew them.
+  let monotonic: Int64
   let text: String
 
   static func now() -> Timestamp {
@@ -522,7 +528,9 @@ struct Timestamp {
     }
     let text =
       "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(ms), 3))Z"
-    return Timestamp(nanoseconds: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec), text: text)
+    var mono = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &mono)
+    return Timestamp(monotonic: Int64(mono.tv_sec) * 1_000_000_000 + Int64(mono.tv_nsec), text: text)
   }
 }
 

@@ -38,6 +38,12 @@ public enum RunError: UserFacingError, Equatable {
   case unknownExperiment(String)
   /// The name is taken (an experiment or a branch).
   case nameTaken(String)
+  /// A name Git will not take for a reference (an experiment or a branch).
+  case invalidName(String, kind: String)
+  /// `exp apply` would overwrite uncommitted changes.
+  case applyWouldOverwrite([String])
+  /// A revision whose stages ran in several environments, and no stage was chosen.
+  case ambiguousEnvironment(String, stages: [String])
   /// A metric no experiment records.
   case unknownMetric(String)
 
@@ -65,6 +71,11 @@ public enum RunError: UserFacingError, Equatable {
     case .badOverride(let text, let reason): return "cannot apply '\(printable(text))': \(reason)"
     case .unknownExperiment(let name): return "no experiment named '\(printable(name))'"
     case .nameTaken(let name): return "'\(printable(name))' already exists"
+    case .invalidName(let name, let kind): return "'\(printable(name))' is not a valid \(kind) name"
+    case .applyWouldOverwrite(let paths):
+      return "uncommitted changes to \(paths.prefix(5).map { "'\(printable($0))'" }.joined(separator: ", ")) would be overwritten"
+    case .ambiguousEnvironment(let rev, let stages):
+      return "the stages of '\(printable(rev))' ran in \(stages.count) environments"
     case .unknownMetric(let key): return "no experiment records the metric '\(printable(key))'"
     }
   }
@@ -82,6 +93,8 @@ public enum RunError: UserFacingError, Equatable {
     case .noRecordedRun: return "record one with 'mlv run' (or 'mlv repro') and commit mlv.lock"
     case .unknownExperiment: return "run 'mlv exp list' to see the experiments"
     case .invalidStageName: return "use letters, digits, '-', '_' and '.'"
+    case .applyWouldOverwrite: return "commit or stash them first, or use 'mlv exp apply --force' to discard them"
+    case .ambiguousEnvironment(_, let stages): return "choose one with --stage (\(stages.joined(separator: ", ")))"
     default: return nil
     }
   }
@@ -89,6 +102,7 @@ public enum RunError: UserFacingError, Equatable {
   public var exitStatus: ExitStatus {
     switch self {
     case .commandNotFound, .cannotStart, .commandFailed, .commandKilled, .outputNotProduced: return .commandFailed
+    case .applyWouldOverwrite: return .wouldOverwrite
     default: return .invalidInput
     }
   }

@@ -222,5 +222,14 @@ func yamlScalar(_ text: String) -> String {
   if plainSafe { return text }
   var bytes: [UInt8] = []
   CanonicalJSON.writeString(text, to: &bytes)
-  return String(decoding: bytes, as: UTF8.self)
+  // YAML forbids DEL and the C1 controls raw, where JSON allows them: escape those too.
+  var out = ""
+  for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
+    if scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
+      out += "\\u00" + String(scalar.value, radix: 16)
+    } else {
+      out.unicodeScalars.append(scalar)
+    }
+  }
+  return out
 }

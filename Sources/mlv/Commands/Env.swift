@@ -71,15 +71,21 @@ struct Env: ParsableCommand {
 
     func run() throws {
       let results = try openRepository().checkEnvironment(stage: stage, revision: rev)
-      var mismatched = false
+      let mismatched = results.contains { !$0.changes.isEmpty }
+      if json {
+        var doc: [String: Value] = [:]
+        for (name, changes) in results { doc[name] = EnvText.value(changes, old: "recorded", new: "this machine") }
+        print(String(decoding: CanonicalJSON.encodePretty(.object(doc)), as: UTF8.self), terminator: "")
+        if mismatched { throw ExitCode(ExitStatus.problemsFound.rawValue) }
+        return
+      }
       for (name, changes) in results {
         if !json {
           print(
             changes.isEmpty
               ? "stage '\(name)': environment matches" : "stage '\(name)': \(changes.count) mismatch\(changes.count == 1 ? "" : "es")")
         }
-        EnvText.printChanges(changes, json: json, old: "recorded", new: "this machine", quietWhenEmpty: true)
-        mismatched = mismatched || !changes.isEmpty
+        EnvText.printChanges(changes, json: false, old: "recorded", new: "this machine", quietWhenEmpty: true)
       }
       if mismatched { throw ExitCode(ExitStatus.problemsFound.rawValue) }
     }
@@ -87,14 +93,18 @@ struct Env: ParsableCommand {
 }
 
 enum EnvText {
+  static func value(_ changes: [EnvironmentChange], old: String, new: String) -> Value {
+    .array(
+      changes.map {
+        .object(["key": .string($0.key), old: $0.old.map { .string($0) } ?? .null, new: $0.new.map { .string($0) } ?? .null])
+      })
+  }
+
   static func json(_ lock: EnvironmentLock) -> String { String(decoding: CanonicalJSON.encodePretty(lock.value), as: UTF8.self) }
 
   static func printChanges(_ changes: [EnvironmentChange], json: Bool, old: String, new: String, quietWhenEmpty: Bool = false) {
     if json {
-      let items: [Value] = changes.map {
-        .object(["key": .string($0.key), old: $0.old.map { .string($0) } ?? .null, new: $0.new.map { .string($0) } ?? .null])
-      }
-      return print(String(decoding: CanonicalJSON.encodePretty(.array(items)), as: UTF8.self), terminator: "")
+      return print(String(decoding: CanonicalJSON.encodePretty(value(changes, old: old, new: new)), as: UTF8.self), terminator: "")
     }
     if changes.isEmpty {
       if !quietWhenEmpty { print("no differences") }

@@ -100,21 +100,27 @@ struct Exp: ParsableCommand {
 
     func run() throws {
       let repository = try openRepository()
-      let exp = try repository.side(experiment)
+      // The experiment by its name (a branch of the same name must not stand in for it).
+      let commit = try repository.experimentCommit(experiment)
+      let exp = Side.commit(commit, label: experiment)
       let base: Side
       if let other {
         base = try repository.side(other)
       } else {
-        guard let e = try repository.experiments().first(where: { $0.name == experiment }), let parent = e.baseline else {
-          throw RunError.unknownExperiment(experiment)
-        }
+        guard let parent = try repository.git.commitInfo(commit).parents.first else { throw RunError.unknownExperiment(experiment) }
         base = .commit(parent, label: parent.short)
       }
       let params = Repository.changes(try repository.params(on: base), try repository.params(on: exp), all: all)
       let metrics = Repository.changes(try repository.metrics(on: base), try repository.metrics(on: exp), all: all)
-      DiffText.print(params, a: base.label, b: exp.label, json: json, md: md, what: "params")
-      if !json { print() }
-      DiffText.print(metrics, a: base.label, b: exp.label, json: json, md: md, what: "metrics")
+      if json {
+        let doc: Value = .object([
+          "a": .string(base.label), "b": .string(exp.label), "params": DiffText.json(params), "metrics": DiffText.json(metrics),
+        ])
+        return print(String(decoding: CanonicalJSON.encodePretty(doc), as: UTF8.self), terminator: "")
+      }
+      DiffText.print(params, a: base.label, b: exp.label, json: false, md: md, what: "params")
+      print()
+      DiffText.print(metrics, a: base.label, b: exp.label, json: false, md: md, what: "metrics")
     }
   }
 

@@ -103,6 +103,17 @@ enum DiffText {
     return (text, pct)
   }
 
+  /// The changes as a JSON array.
+  static func json(_ changes: [ValueChange]) -> Value {
+    .array(
+      changes.map { c in
+        var o: [String: Value] = ["file": .string(c.file), "key": .string(c.key), "old": c.old ?? .null, "new": c.new ?? .null]
+        o["delta"] = c.delta.map { .number($0) } ?? .null
+        o["percent"] = c.percent.map { .number($0) } ?? .null
+        return .object(o)
+      })
+  }
+
   static func markdown(_ rows: [[String]]) -> String {
     guard let header = rows.first else { return "" }
     let escape = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
@@ -113,13 +124,7 @@ enum DiffText {
 
   static func print(_ changes: [ValueChange], a: String, b: String, json: Bool, md: Bool, what: String) {
     if json {
-      let items: [Value] = changes.map { c in
-        var o: [String: Value] = ["file": .string(c.file), "key": .string(c.key), "old": c.old ?? .null, "new": c.new ?? .null]
-        o["delta"] = c.delta.map { .number($0) } ?? .null
-        o["percent"] = c.percent.map { .number($0) } ?? .null
-        return .object(o)
-      }
-      let top: Value = .object(["a": .string(a), "b": .string(b), "changes": .array(items)])
+      let top: Value = .object(["a": .string(a), "b": .string(b), "changes": DiffText.json(changes)])
       return Swift.print(String(decoding: CanonicalJSON.encodePretty(top), as: UTF8.self), terminator: "")
     }
     if changes.isEmpty { return Swift.print("no \(what) changed between \(a) and \(b)") }

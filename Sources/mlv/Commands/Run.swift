@@ -54,6 +54,7 @@ struct Run: RepositoryCommand {
     request.params = params
     request.metrics = metrics
     request.command = command
+    request.commandOutputToStderr = json
     let done = try openRepository().run(request, cwd: cwd)
     try StageReport.print(done, json: json)
   }
