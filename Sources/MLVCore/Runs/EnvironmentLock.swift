@@ -206,15 +206,19 @@ struct ProbeCache {
 
   /// The interpreter's version and installed packages.
   mutating func python(_ executable: String, environment: [String: String]) -> Value? {
-    let context = ["PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME"].map {
+    let context = [
+      "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME", "PYENV_VERSION", "CONDA_DEFAULT_ENV",
+    ].map {
       environment[$0] ?? ""
     }
     let key = "python\u{0}" + executable + "\u{0}" + context.joined(separator: "\u{0}")
     let found = cached(
       key,
       stamp: { value in
+        // The interpreter a shim (pyenv) leads to counts too, not only the shim.
         let dirs = value?.object?["paths"]?.array?.compactMap(\.string) ?? []
-        return Self.stamp([realPath(executable) ?? executable] + dirs)
+        let interpreter = value?.object?["executable"]?.string.map { [$0] } ?? []
+        return Self.stamp([realPath(executable) ?? executable] + interpreter + dirs)
       },
       compute: {
         guard let (status, output) = ChildProcess.capture([executable, "-c", Self.pythonProbe], environment: environment),

@@ -486,7 +486,12 @@ struct OutputStash {
       guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
       let dir = tmp + "/" + e.name
       var stuck = false
-      let lines = (readText(dir + "/paths") ?? "").split(separator: "\n")
+      // No map yet means nothing was moved (the map is written before each move).
+      guard let map = readText(dir + "/paths") else {
+        remove(dir)
+        continue
+      }
+      let lines = map.split(separator: "\n")
       guard lines.first == Substring("root\t" + repository.root) else {
         // Another tree's (a killed experiment's scratch tree): its own tree is gone or going.
         if let other = lines.first?.split(separator: "\t").last, fileStatus(String(other)) == nil { remove(dir) }
