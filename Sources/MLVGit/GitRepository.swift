@@ -405,10 +405,8 @@ public final class GitRepository {
     var out: [(String, GitObjectID)] = []
     for i in 0..<names.count {
       let name = String(cString: names.strings[i]!)
-      guard name.hasPrefix(prefix) else { continue }
-      var oid = git_oid()
-      guard git_reference_name_to_id(&oid, repo, name) == 0 else { continue }
-      out.append((name, withUnsafePointer(to: oid) { GitObjectID($0) }))
+      guard name.hasPrefix(prefix), let commit = referenceTarget(name) else { continue }
+      out.append((name, commit))
     }
     return out.sorted { $0.0 < $1.0 }
   }

@@ -42,6 +42,12 @@ enum Output {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
   }
 
+  /// Prints a value in mlv's pretty canonical JSON (sorted keys, one member per line), as
+  /// the run, rebuild, env, metrics and exp commands report for scripts.
+  static func canonical(_ value: Value) {
+    print(String(decoding: CanonicalJSON.encodePretty(value), as: UTF8.self), terminator: "")
+  }
+
   /// Left-aligned columns separated by two spaces.
   static func table(_ rows: [[String]]) -> String {
     guard let width = rows.map(\.count).max() else { return "" }

@@ -212,11 +212,10 @@ extension Repository {
       }
       // Scratch trees of rebuilds and experiments whose mlv was killed (a live one keeps its own).
       // Stashed outputs (`run-*`) are left for the next run to put back.
-      for e in listDirectory(store.temporaryPath) where e.isDirectory && (e.name.hasPrefix("rebuild-") || e.name.hasPrefix("exp-")) {
-        let parts = e.name.split(separator: "-")
-        guard parts.count == 3, let pid = Int32(parts[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+      for e in listDirectory(store.temporaryPath)
+      where e.isDirectory && (e.name.hasPrefix("rebuild-") || e.name.hasPrefix("exp-")) && scratchOwnerIsGone(e.name) {
         report.temporaryFilesRemoved += 1
-        if !dryRun { OutputStash.remove(store.temporaryPath + "/" + e.name) }
+        if !dryRun { try? removeTree(store.temporaryPath + "/" + e.name) }
       }
       report.parkedFilesRemoved = removeParkedFiles(dryRun: dryRun)
       report.removed.sort()

@@ -255,6 +255,29 @@ func listDirectoryOrNil(_ path: String) -> [ListedEntry]? {
   return out.sorted { $0.name < $1.name }
 }
 
+/// Removes a file, or a directory and everything in it (symbolic links themselves, never what
+/// they point to); nothing when the path does not exist.
+func removeTree(_ path: String) throws {
+  guard let st = fileStatus(path) else { return }
+  if st.st_mode & S_IFMT == S_IFDIR {
+    for e in listDirectory(path) { try removeTree(path + "/" + e.name) }
+    guard rmdir(path) == 0 else { throw systemError(errno, path: path, operation: "remove") }
+  } else {
+    guard unlink(path) == 0 else { throw systemError(errno, path: path, operation: "remove") }
+  }
+}
+
+/// A name for a scratch directory in `.mlv/tmp` owned by this process: `KIND-<pid>-<random>`.
+func scratchDirectoryName(_ kind: String) -> String { "\(kind)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" }
+
+/// Whether the process that made the scratch directory `name` (`KIND-<pid>-<random>`) is gone,
+/// so what it left is abandoned. False for names of another shape (`rebuild-kept-…`).
+func scratchOwnerIsGone(_ name: String) -> Bool {
+  let parts = name.split(separator: "-")
+  guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid() else { return false }
+  return kill(pid, 0) != 0 && errno == ESRCH
+}
+
 /// `realpath(3)`, or nil when the path does not exist.
 func realPath(_ path: String) -> String? {
   guard let resolved = realpath(path, nil) else { return nil }

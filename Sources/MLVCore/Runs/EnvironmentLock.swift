@@ -137,19 +137,10 @@ public struct EnvironmentLock: Sendable, Equatable {
   }
 }
 
-/// Reads a small text file to its end, or nil. Reads until EOF rather than `st_size` bytes:
-/// files under `/proc` report a size of 0.
+/// Reads a small text file, or nil.
 func readText(_ path: String) -> String? {
-  guard let handle = try? FileHandle(path: path, flags: O_RDONLY) else { return nil }
-  var out: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 65536)
-  while out.count < 16 << 20 {
-    let n = buffer.withUnsafeMutableBytes { read(handle.fd, $0.baseAddress, $0.count) }
-    if n < 0 && errno == EINTR { continue }
-    if n <= 0 { break }
-    out += buffer[0..<n]
-  }
-  return String(decoding: out, as: UTF8.self)
+  guard let bytes = try? FileHandle(path: path, flags: O_RDONLY).readAll() else { return nil }
+  return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Remembered probe results, each valid while the program and the directories it reads from

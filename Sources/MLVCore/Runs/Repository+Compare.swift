@@ -67,13 +67,7 @@ extension Repository {
   }
 
   /// The metrics recorded in `mlv.lock` on one side, by file.
-  public func metrics(on side: Side) throws -> [String: [String: Value]] {
-    var out: [String: [String: Value]] = [:]
-    for stage in try lockFile(on: side).stages.values {
-      for (file, values) in stage.metrics { out[file, default: [:]].merge(values.mapValues { .number($0) }) { a, _ in a } }
-    }
-    return out
-  }
+  public func metrics(on side: Side) throws -> [String: [String: Value]] { try lockFile(on: side).metrics }
 
   /// The params the stages of one side read, from the params files on that side (the values
   /// the lock recorded when a file is not there).
@@ -90,10 +84,8 @@ extension Repository {
         }
       }
     }
-    for (name, locked) in lock.stages where stages.stages[name] == nil {
-      for (file, values) in locked.params { out[file, default: [:]].merge(values) { a, _ in a } }
-    }
-    return out
+    let undefined = lock.stages.keys.sorted().filter { stages.stages[$0] == nil }.map { lock.stages[$0]!.params }
+    return ByFile.merged([out] + undefined)
   }
 
   /// The keys that differ between two sides (all keys when `all`), sorted by file and key.

@@ -46,8 +46,8 @@ extension Repository {
     if (try? git.isDirty()) == true {
       writeDiagnostic("warning: uncommitted changes are not part of the experiment: it runs on HEAD (\(head.short))")
     }
-    let scratchPath = mlvDirectory + "/tmp/exp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    defer { OutputStash.remove(scratchPath) }
+    let scratchPath = mlvDirectory + "/tmp/" + scratchDirectoryName("exp")
+    defer { try? removeTree(scratchPath) }
     let scratch = try materialize(head, at: scratchPath)
     var touched: Set<String> = []
     for text in overrides { touched.insert(try scratch.applyOverride(text)) }
@@ -161,15 +161,9 @@ extension Repository {
       let info = try git.commitInfo(ref.commit)
       let side = Side.commit(ref.commit, label: ref.name)
       let lock = try lockFile(on: side)
-      var params: [String: [String: Value]] = [:]
-      var metrics: [String: [String: Value]] = [:]
-      for stage in lock.stages.values {
-        for (file, values) in stage.params { params[file, default: [:]].merge(values) { a, _ in a } }
-        for (file, values) in stage.metrics { metrics[file, default: [:]].merge(values.mapValues { .number($0) }) { a, _ in a } }
-      }
       return ExperimentSummary(
         name: String(ref.name.dropFirst(Self.experimentPrefix.count)), commit: ref.commit, baseline: info.parents.first,
-        time: info.time, message: info.summary, params: params, metrics: metrics)
+        time: info.time, message: info.summary, params: lock.params, metrics: lock.metrics)
     }.sorted { ($0.time, $0.name) < ($1.time, $1.name) }
   }
 

@@ -76,10 +76,10 @@ extension Repository {
     let order = try self.order(graph).filter { wanted.contains($0) }
 
     // A kept workspace is named so that gc never takes it for the leftover of a killed rebuild.
-    let scratchPath = mlvDirectory + "/tmp/rebuild-\(keep ? "kept-" : "")\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let scratchPath = mlvDirectory + "/tmp/" + scratchDirectoryName(keep ? "rebuild-kept" : "rebuild")
     var report = RebuildReport(revision: revision, commit: commit.hex)
     defer {
-      if !keep { OutputStash.remove(scratchPath) }
+      if !keep { try? removeTree(scratchPath) }
     }
     let scratch = try materialize(commit, at: scratchPath)
     if keep { report.scratch = scratchPath }
@@ -104,7 +104,7 @@ extension Repository {
       }
       // Outputs and metrics files go first, so a command that no longer writes one is caught.
       for path in record.outs.map(\.path) + record.metrics.keys where isSafeRelativePath(path) && !scratch.crossesSymbolicLink(path) {
-        OutputStash.remove(scratch.absolute(path))
+        try? removeTree(scratch.absolute(path))
       }
       var variables = processEnvironment().merging(record.environment) { _, recorded in recorded }
       // Git commands in the stage must not find the user's repository above the scratch directory.

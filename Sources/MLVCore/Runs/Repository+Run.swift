@@ -208,9 +208,11 @@ extension Repository {
     try validate(file, only: Array(wanted))
     var steps: [ReproStep] = []
     var wouldRun = Set<String>()
+    // Read once: a stage that runs rewrites only its own entry.
+    let lock = try lockFile()
     for name in all where wanted.contains(name) {
       let stage = file.stages[name]!
-      var reasons = force ? ["forced"] : try staleness(of: stage, lock: try lockFile())
+      var reasons = force ? ["forced"] : try staleness(of: stage, lock: lock)
       // In a dry run nothing upstream actually changes: say so instead of calling the stage up to date.
       for other in file.stages.values.sorted(by: { $0.name < $1.name })
       where wouldRun.contains(other.name) && stage.deps.contains(where: { d in other.outs.contains { overlaps($0, d) } }) {
@@ -238,7 +240,8 @@ extension Repository {
     if locked.seed != stage.seed { reasons.append("seed changed") }
     if locked.threads != stage.threads { reasons.append("threads changed") }
     if locked.wdir != stage.wdir { reasons.append("working directory changed") }
-    if let files = locked.metricsFiles, Set(files) != Set(stage.metrics) { reasons.append("metrics files changed") }
+    // Every declared metrics file has an entry in `metrics`, empty or not.
+    if Set(locked.metrics.keys) != Set(stage.metrics) { reasons.append("metrics files changed") }
     var cache = loadStatCache()
     defer { saveStatCache(cache) }
     if Set(locked.deps.keys) != Set(stage.deps) { reasons.append("dependencies changed") }
@@ -363,9 +366,7 @@ extension Repository {
         let previous = try withWriteLock { () -> LockedStage? in
           var lock = try lockFile()
           let previous = lock.stages[stage.name]
-          var locked = LockedStage(record: recordID, of: record)
-          locked.metricsFiles = stage.metrics
-          lock.stages[stage.name] = locked
+          lock.stages[stage.name] = LockedStage(record: recordID, of: record)
           if definitionChanged {
             var file = try stageFile()
             file.stages[stage.name] = stage
@@ -430,7 +431,7 @@ struct OutputStash {
   init(repository: Repository, outputs: [String]) throws {
     let tmp = repository.sharedMLVDirectory + "/tmp"
     Self.recoverAbandoned(in: tmp, repository: repository)
-    directory = tmp + "/run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    directory = tmp + "/" + scratchDirectoryName("run")
     var moved: [(String, String)] = []
     // The first line names the work tree: a scratch tree's stash is never restored into the user's.
     var index: [String] = ["root\t" + repository.root]
@@ -457,44 +458,32 @@ struct OutputStash {
   private static func putBack(_ moved: [(original: String, stashed: String)], directory: String) {
     var stuck = false
     for (original, stashed) in moved {
-      if fileStatus(original) != nil { remove(original) }
+      if fileStatus(original) != nil { try? removeTree(original) }
       if rename(stashed, original) != 0 {
         stuck = true
         writeDiagnostic("warning: cannot put '\(original)' back (\(errnoDescription(errno))); its prior version is kept at '\(stashed)'")
       }
     }
-    if !stuck { remove(directory) }
+    if !stuck { try? removeTree(directory) }
   }
 
   /// Drops the prior outputs (they are in the store when they were tracked).
-  func discard() { Self.remove(directory) }
-
-  static func remove(_ path: String) {
-    guard let st = fileStatus(path) else { return }
-    if st.st_mode & S_IFMT == S_IFDIR {
-      for e in listDirectory(path) { remove(path + "/" + e.name) }
-      rmdir(path)
-    } else {
-      unlink(path)
-    }
-  }
+  func discard() { try? removeTree(directory) }
 
   /// Puts back outputs stashed by an mlv that was killed (its pid is gone), where nothing has replaced them.
   static func recoverAbandoned(in tmp: String, repository: Repository) {
-    for e in listDirectory(tmp) where e.isDirectory && e.name.hasPrefix("run-") {
-      let parts = e.name.split(separator: "-")
-      guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+    for e in listDirectory(tmp) where e.isDirectory && e.name.hasPrefix("run-") && scratchOwnerIsGone(e.name) {
       let dir = tmp + "/" + e.name
       var stuck = false
       // No map yet means nothing was moved (the map is written before each move).
       guard let map = readText(dir + "/paths") else {
-        remove(dir)
+        try? removeTree(dir)
         continue
       }
       let lines = map.split(separator: "\n")
       guard lines.first == Substring("root\t" + repository.root) else {
         // Another tree's (a killed experiment's scratch tree): its own tree is gone or going.
-        if let other = lines.first?.split(separator: "\t").last, fileStatus(String(other)) == nil { remove(dir) }
+        if let other = lines.first?.split(separator: "\t").last, fileStatus(String(other)) == nil { try? removeTree(dir) }
         continue
       }
       for line in lines.dropFirst() {
@@ -509,7 +498,7 @@ struct OutputStash {
           writeDiagnostic("warning: an interrupted run left the prior '\(path)' at '\(dir)/\(slot)'")
         }
       }
-      if !stuck { remove(dir) }
+      if !stuck { try? removeTree(dir) }
     }
   }
 }

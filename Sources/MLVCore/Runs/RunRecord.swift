@@ -68,9 +68,8 @@ public struct RunRecord: Sendable, Equatable {
       "format": .string(Self.format), "version": .integer(Self.version), "stage": .string(stage), "cmd": command.value,
       "wdir": .string(wdir), "seed": .integer(seed), "threads": .integer(threads),
       "environment": .object(environment.mapValues { .string($0) }),
-      "params": .object(params.mapValues { .object($0) }),
-      "deps": .array(deps.map(\.value)), "outs": .array(outs.map(\.value)),
-      "metrics": .object(metrics.mapValues { .object($0.mapValues { .number($0) }) }),
+      "params": ByFile.value(params), "deps": .array(deps.map(\.value)), "outs": .array(outs.map(\.value)),
+      "metrics": ByFile.value(metrics),
       "env": .string(env.description), "git": .object(git),
       "started": .string(started), "ended": .string(ended), "durationMs": .integer(durationMs), "exitCode": .integer(exitCode),
     ])
@@ -92,15 +91,11 @@ public struct RunRecord: Sendable, Equatable {
       let ended = o["ended"]?.string, case .integer(let durationMs)? = o["durationMs"], case .integer(let exitCode)? = o["exitCode"],
       wdir.isEmpty || isSafeRelativePath(wdir)
     else { throw malformed("the record") }
-    var params: [String: [String: Value]] = [:]
-    for (file, keys) in o["params"]?.object ?? [:] { params[file] = keys.object ?? [:] }
-    var metrics: [String: [String: Double]] = [:]
-    for (file, keys) in o["metrics"]?.object ?? [:] { metrics[file] = (keys.object ?? [:]).compactMapValues(\.number) }
     return RunRecord(
       stage: stage, command: command, wdir: wdir, seed: seed, threads: threads,
-      environment: environment.compactMapValues(\.string), params: params,
+      environment: environment.compactMapValues(\.string), params: ByFile.params(o["params"]),
       deps: try (o["deps"]?.array ?? []).map(RecordedFile.init), outs: try (o["outs"]?.array ?? []).map(RecordedFile.init),
-      metrics: metrics, env: env, commit: git["commit"]?.string, dirty: dirty, started: started, ended: ended,
+      metrics: ByFile.metrics(o["metrics"]), env: env, commit: git["commit"]?.string, dirty: dirty, started: started, ended: ended,
       durationMs: durationMs, exitCode: exitCode)
   }
 }
@@ -114,8 +109,6 @@ public struct LockedStage: Sendable, Equatable {
   public var threads: Int = 1
   /// The working directory, from the root ("" for the root).
   public var wdir: String = ""
-  /// The metrics files the stage declared (nil in a lock that predates the field).
-  public var metricsFiles: [String]? = nil
   public var deps: [String: ObjectID]
   public var outs: [String: ObjectID]
   public var params: [String: [String: Value]]
@@ -128,7 +121,6 @@ public struct LockedStage: Sendable, Equatable {
     seed = run.seed
     threads = run.threads
     wdir = run.wdir
-    metricsFiles = run.metrics.keys.sorted()
     deps = Dictionary(run.deps.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
     outs = Dictionary(run.outs.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
     params = run.params
@@ -154,13 +146,11 @@ public struct LockedStage: Sendable, Equatable {
     var o: [String: Value] = [
       "record": .string(record.description), "cmd": command.value, "seed": .integer(seed),
       "deps": .object(deps.mapValues { .string($0.description) }), "outs": .object(outs.mapValues { .string($0.description) }),
-      "params": .object(params.mapValues { .object($0) }),
-      "metrics": .object(metrics.mapValues { .object($0.mapValues { .number($0) }) }), "env": .string(env.description),
+      "params": ByFile.value(params), "metrics": ByFile.value(metrics), "env": .string(env.description),
     ]
     // Defaults are left out, so a lock stays short and diffs show only what a stage sets.
     if threads != 1 { o["threads"] = .integer(threads) }
     if !wdir.isEmpty { o["wdir"] = .string(wdir) }
-    if let metricsFiles { o["metricsFiles"] = .array(metricsFiles.sorted().map { .string($0) }) }
     return .object(o)
   }
 }
@@ -197,16 +187,11 @@ public struct LockFile: Sendable, Equatable {
         let command = b["cmd"]?.stageCommand, case .integer(let seed)? = b["seed"],
         let env = b["env"]?.objectID
       else { throw bad("stage '\(stage)' is incomplete") }
-      var params: [String: [String: Value]] = [:]
-      for (file, keys) in b["params"]?.object ?? [:] { params[file] = keys.object ?? [:] }
-      var metrics: [String: [String: Double]] = [:]
-      for (file, keys) in b["metrics"]?.object ?? [:] { metrics[file] = (keys.object ?? [:]).compactMapValues(\.number) }
       var locked = LockedStage(
-        record: record, command: command, seed: seed, deps: try ids("deps"), outs: try ids("outs"), params: params,
-        metrics: metrics, env: env)
+        record: record, command: command, seed: seed, deps: try ids("deps"), outs: try ids("outs"),
+        params: ByFile.params(b["params"]), metrics: ByFile.metrics(b["metrics"]), env: env)
       if case .integer(let t)? = b["threads"] { locked.threads = t }
       if let w = b["wdir"]?.string { locked.wdir = w }
-      locked.metricsFiles = b["metricsFiles"]?.array?.compactMap(\.string)
       lock.stages[stage] = locked
     }
     return lock
@@ -217,4 +202,32 @@ extension Value {
   var objectID: ObjectID? { string.flatMap { ObjectID($0) } }
   var trackedKind: TrackedKind? { string.flatMap { TrackedKind(rawValue: $0) } }
   var stageCommand: StageCommand? { StageCommand(self) }
+}
+
+/// Params and metrics as records and locks hold them: by file, then by flattened key.
+enum ByFile {
+  static func value(_ params: [String: [String: Value]]) -> Value { .object(params.mapValues { .object($0) }) }
+  static func value(_ metrics: [String: [String: Double]]) -> Value { .object(metrics.mapValues { .object($0.mapValues { .number($0) }) }) }
+
+  static func params(_ value: Value?) -> [String: [String: Value]] { (value?.object ?? [:]).mapValues { $0.object ?? [:] } }
+  static func metrics(_ value: Value?) -> [String: [String: Double]] {
+    (value?.object ?? [:]).mapValues { ($0.object ?? [:]).compactMapValues(\.number) }
+  }
+
+  /// Values of several stages merged into one map by file (the first stage's value wins a clash).
+  static func merged(_ maps: [[String: [String: Value]]]) -> [String: [String: Value]] {
+    var out: [String: [String: Value]] = [:]
+    for map in maps { for (file, values) in map { out[file, default: [:]].merge(values) { a, _ in a } } }
+    return out
+  }
+}
+
+extension LockFile {
+  /// The recorded metrics of every stage, by file, as values (for diffs and tables).
+  public var metrics: [String: [String: Value]] {
+    ByFile.merged(stages.keys.sorted().map { stages[$0]!.metrics.mapValues { $0.mapValues { .number($0) } } })
+  }
+
+  /// The recorded params of every stage, by file.
+  public var params: [String: [String: Value]] { ByFile.merged(stages.keys.sorted().map { stages[$0]!.params }) }
 }

@@ -427,16 +427,6 @@ extension Repository {
     #endif
   }
 
-  func removeTree(_ path: String) throws {
-    guard let st = fileStatus(path) else { return }
-    if st.st_mode & S_IFMT == S_IFDIR {
-      for e in listDirectory(path) { try removeTree(path + "/" + e.name) }
-      guard rmdir(path) == 0 else { throw systemError(errno, path: path, operation: "remove") }
-    } else {
-      guard unlink(path) == 0 else { throw systemError(errno, path: path, operation: "remove") }
-    }
-  }
-
   private func removeEmptyDirectories(_ path: String, keepRoot: Bool) {
     for e in listDirectory(path) where e.isDirectory { removeEmptyDirectories(path + "/" + e.name, keepRoot: false) }
     if !keepRoot { rmdir(path) }

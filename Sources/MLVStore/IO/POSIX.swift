@@ -110,13 +110,22 @@ public final class FileHandle: @unchecked Sendable {
     return offset
   }
 
-  /// Reads the whole file.
+  /// Reads the whole file, to its end: past `st_size` too, for files under `/proc` (which
+  /// report a size of 0) and files that grow while read.
   public func readAll() throws -> [UInt8] {
     let size = Int(try status().st_size)
     var out = [UInt8](repeating: 0, count: size)
     let n = try out.withUnsafeMutableBytes { (buf) throws -> Int in try read(into: buf, at: 0) }
-    if n < size { out.removeSubrange(n...) }
-    return out
+    if n < size {
+      out.removeSubrange(n...)
+      return out
+    }
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let more = try chunk.withUnsafeMutableBytes { (buf) throws -> Int in try read(into: buf, at: out.count) }
+      if more == 0 { return out }
+      out += chunk[0..<more]
+    }
   }
 
   /// Flushes the file's data to the disk.

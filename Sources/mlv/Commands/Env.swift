@@ -14,7 +14,7 @@ struct Env: ParsableCommand {
 
     func run() throws {
       let (id, lock) = try openRepository().captureEnvironment()
-      if json { return print(EnvText.json(lock), terminator: "") }
+      if json { return Output.canonical(lock.value) }
       print(id)
     }
   }
@@ -32,7 +32,7 @@ struct Env: ParsableCommand {
     func run() throws {
       let repository = try openRepository()
       let lock = try reference.map { try repository.environmentLock($0, stage: stage).lock } ?? repository.captureEnvironment().lock
-      if json { return print(EnvText.json(lock), terminator: "") }
+      if json { return Output.canonical(lock.value) }
       print(Output.table(lock.facts.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }))
     }
   }
@@ -75,7 +75,7 @@ struct Env: ParsableCommand {
       if json {
         var doc: [String: Value] = [:]
         for (name, changes) in results { doc[name] = EnvText.value(changes, old: "recorded", new: "this machine") }
-        print(String(decoding: CanonicalJSON.encodePretty(.object(doc)), as: UTF8.self), terminator: "")
+        Output.canonical(.object(doc))
         if mismatched { throw ExitCode(ExitStatus.problemsFound.rawValue) }
         return
       }
@@ -100,11 +100,9 @@ enum EnvText {
       })
   }
 
-  static func json(_ lock: EnvironmentLock) -> String { String(decoding: CanonicalJSON.encodePretty(lock.value), as: UTF8.self) }
-
   static func printChanges(_ changes: [EnvironmentChange], json: Bool, old: String, new: String, quietWhenEmpty: Bool = false) {
     if json {
-      return print(String(decoding: CanonicalJSON.encodePretty(value(changes, old: old, new: new)), as: UTF8.self), terminator: "")
+      return Output.canonical(value(changes, old: old, new: new))
     }
     if changes.isEmpty {
       if !quietWhenEmpty { print("no differences") }

@@ -68,7 +68,7 @@ struct Exp: ParsableCommand {
             "metrics": .object(e.metrics.mapValues { .object($0) }),
           ])
         }
-        return print(String(decoding: CanonicalJSON.encodePretty(.array(items)), as: UTF8.self), terminator: "")
+        return Output.canonical(.array(items))
       }
       if list.isEmpty { return print("no experiments: run 'mlv exp run -S key=value'") }
       let paramKeys = Array(Set(list.flatMap { $0.params.values.flatMap(\.keys) })).sorted()
@@ -116,7 +116,7 @@ struct Exp: ParsableCommand {
         let doc: Value = .object([
           "a": .string(base.label), "b": .string(exp.label), "params": DiffText.json(params), "metrics": DiffText.json(metrics),
         ])
-        return print(String(decoding: CanonicalJSON.encodePretty(doc), as: UTF8.self), terminator: "")
+        return Output.canonical(doc)
       }
       DiffText.print(params, a: base.label, b: exp.label, json: false, md: md, what: "params")
       print()

@@ -30,7 +30,7 @@ struct Metrics: ParsableCommand {
           if let info = r.info { o["summary"] = .string(info.summary) }
           return .object(o)
         }
-        return print(String(decoding: CanonicalJSON.encodePretty(.array(items)), as: UTF8.self), terminator: "")
+        return Output.canonical(.array(items))
       }
       if rows.allSatisfy({ $0.metrics.isEmpty }) { return print("no metrics recorded") }
       let header = ["revision"] + keys
@@ -42,22 +42,13 @@ struct Metrics: ParsableCommand {
   struct DiffMetrics: RepositoryCommand {
     static let configuration = CommandConfiguration(
       commandName: "diff", abstract: "Compare metrics: HEAD with the work tree, A with the work tree, or A with B.")
-    @Argument(help: "Revisions or experiment names.")
-    var revisions: [String] = []
-    @Flag(help: "Show unchanged metrics too.")
-    var all = false
-    @Flag(help: "Print as JSON.")
-    var json = false
-    @Flag(help: "Print a Markdown table (for pull-request comments).")
-    var md = false
-
-    func validate() throws { if revisions.count > 2 { throw ValidationError("give at most two revisions") } }
+    @OptionGroup var options: DiffOptions
 
     func run() throws {
       let repository = try openRepository()
-      let (a, b) = try repository.sides(revisions)
-      let changes = Repository.changes(try repository.metrics(on: a), try repository.metrics(on: b), all: all)
-      DiffText.print(changes, a: a.label, b: b.label, json: json, md: md, what: "metrics")
+      let (a, b) = try repository.sides(options.revisions)
+      let changes = Repository.changes(try repository.metrics(on: a), try repository.metrics(on: b), all: options.all)
+      DiffText.print(changes, a: a.label, b: b.label, json: options.json, md: options.md, what: "metrics")
     }
   }
 }
@@ -68,24 +59,29 @@ struct Params: ParsableCommand {
   struct DiffParams: RepositoryCommand {
     static let configuration = CommandConfiguration(
       commandName: "diff", abstract: "Compare params: HEAD with the work tree, A with the work tree, or A with B.")
-    @Argument(help: "Revisions or experiment names.")
-    var revisions: [String] = []
-    @Flag(help: "Show unchanged params too.")
-    var all = false
-    @Flag(help: "Print as JSON.")
-    var json = false
-    @Flag(help: "Print a Markdown table (for pull-request comments).")
-    var md = false
-
-    func validate() throws { if revisions.count > 2 { throw ValidationError("give at most two revisions") } }
+    @OptionGroup var options: DiffOptions
 
     func run() throws {
       let repository = try openRepository()
-      let (a, b) = try repository.sides(revisions)
-      let changes = Repository.changes(try repository.params(on: a), try repository.params(on: b), all: all)
-      DiffText.print(changes, a: a.label, b: b.label, json: json, md: md, what: "params")
+      let (a, b) = try repository.sides(options.revisions)
+      let changes = Repository.changes(try repository.params(on: a), try repository.params(on: b), all: options.all)
+      DiffText.print(changes, a: a.label, b: b.label, json: options.json, md: options.md, what: "params")
     }
   }
+}
+
+/// What `metrics diff` and `params diff` take.
+struct DiffOptions: ParsableArguments {
+  @Argument(help: "Revisions or experiment names: none (HEAD vs the work tree), A (A vs the work tree), or A B.")
+  var revisions: [String] = []
+  @Flag(help: "Show unchanged values too.")
+  var all = false
+  @Flag(help: "Print as JSON.")
+  var json = false
+  @Flag(help: "Print a Markdown table (for pull-request comments).")
+  var md = false
+
+  func validate() throws { if revisions.count > 2 { throw ValidationError("give at most two revisions") } }
 }
 
 /// Tables of changed values, for people, scripts and pull requests.
@@ -125,7 +121,7 @@ enum DiffText {
   static func print(_ changes: [ValueChange], a: String, b: String, json: Bool, md: Bool, what: String) {
     if json {
       let top: Value = .object(["a": .string(a), "b": .string(b), "changes": DiffText.json(changes)])
-      return Swift.print(String(decoding: CanonicalJSON.encodePretty(top), as: UTF8.self), terminator: "")
+      return Output.canonical(top)
     }
     if changes.isEmpty { return Swift.print("no \(what) changed between \(a) and \(b)") }
     let rows = changes.map { c -> [String] in

@@ -32,7 +32,7 @@ enum RebuildOutput {
         "stages": .array(stages), "environmentChanges": .array(env),
       ]
       top["scratch"] = report.scratch.map { .string($0) } ?? .null
-      Swift.print(String(decoding: CanonicalJSON.encodePretty(.object(top)), as: UTF8.self), terminator: "")
+      Output.canonical(.object(top))
       return
     }
     Swift.print("rebuilt \(report.revision) (\(report.commit.prefix(10))) in a scratch workspace")

@@ -64,7 +64,7 @@ struct Run: RepositoryCommand {
 enum StageReport {
   static func print(_ run: StageRun, json: Bool) throws {
     if json {
-      Swift.print(String(decoding: CanonicalJSON.encodePretty(runValue(run)), as: UTF8.self), terminator: "")
+      Output.canonical(runValue(run))
       return
     }
     let r = run.record
