@@ -20,15 +20,18 @@ let package = Package(
 
     .target(name: "MLVStore", dependencies: ["CZlib", "COpenSSL"]),
     .target(name: "MLVGit", dependencies: ["CLibGit2", "MLVStore"]),
-    .target(name: "MLVCore", dependencies: ["MLVStore", "MLVGit", .product(name: "Yams", package: "Yams")]),
+    // Tabular readers, contracts (and drift next): pure Swift over byte sources, no I/O policy.
+    .target(name: "MLVData", dependencies: ["MLVStore", .product(name: "Yams", package: "Yams")]),
+    .target(name: "MLVCore", dependencies: ["MLVStore", "MLVGit", "MLVData", .product(name: "Yams", package: "Yams")]),
     .executableTarget(
       name: "mlv",
-      dependencies: ["MLVCore", "MLVStore", "MLVGit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["MLVCore", "MLVStore", "MLVGit", "MLVData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .target(name: "MLVTestSupport", path: "Sources/MLVTestSupport"),
 
     .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"]),
     .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"]),
+    .testTarget(name: "MLVDataTests", dependencies: ["MLVData", "MLVStore", "MLVTestSupport"]),
     .testTarget(name: "MLVCoreTests", dependencies: ["MLVCore", "MLVTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["MLVTestSupport", "MLVStore"]),
   ],

@@ -41,3 +41,48 @@ public enum Zlib {
     return output
   }
 }
+
+/// A streaming inflater for gzip (RFC 1952) data, including files of several concatenated
+/// members (what `cat a.gz b.gz` and `pigz` produce), with bounded memory.
+public final class GzipInflater {
+  private var stream = z_stream()
+  private var finishedMember = false
+  /// Whether every member seen so far ended properly (false while one is open).
+  public private(set) var atMemberEnd = true
+
+  /// An inflater expecting a gzip header.
+  public init() {
+    // 16 + 15: a gzip wrapper around a 32 KiB window.
+    precondition(inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+  }
+
+  deinit { inflateEnd(&stream) }
+
+  /// Inflates from `input` into `output`; returns (input bytes consumed, output bytes produced),
+  /// or nil when the data is not valid gzip.
+  public func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> (consumed: Int, produced: Int)? {
+    var consumed = 0
+    if finishedMember {
+      guard !input.isEmpty else { return (0, 0) }
+      guard inflateReset(&stream) == Z_OK else { return nil }
+      finishedMember = false
+    }
+    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+    stream.avail_in = uInt(input.count)
+    stream.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+    stream.avail_out = uInt(output.count)
+    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+    consumed = input.count - Int(stream.avail_in)
+    let produced = output.count - Int(stream.avail_out)
+    switch status {
+    case Z_OK, Z_BUF_ERROR:
+      atMemberEnd = false
+    case Z_STREAM_END:
+      finishedMember = true
+      atMemberEnd = true
+    default:
+      return nil
+    }
+    return (consumed, produced)
+  }
+}
