@@ -18,3 +18,18 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v swift >/dev/null || { echo "error: swift is not on PATH" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "error: python3 is not on PATH" >&2; exit 1; }
+# The pre-commit framework, for the test that runs mlv's hooks through it (kept in .build,
+# out of git). Set MLV_TEST_PRE_COMMIT to use another installation.
+venv="$(dirname "$0")/../.build/test-venv"
+if [ -z "${MLV_TEST_PRE_COMMIT:-}" ] && [ ! -x "$venv/bin/pre-commit" ]; then
+  echo "setup: installing pre-commit into .build/test-venv" >&2
+  python3 -m venv "$venv" >/dev/null 2>&1 || {
+    ver=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get install -y -qq "python${ver}-venv" >/dev/null 2>&1 || $SUDO apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  }
+  "$venv/bin/pip" install -q --disable-pip-version-check pre-commit
+fi

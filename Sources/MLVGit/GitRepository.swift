@@ -5,6 +5,12 @@
 internal import CLibGit2
 import MLVStore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Failures reading the Git repository.
 public enum GitError: UserFacingError, Equatable {
   /// No Git repository contains the path.
@@ -51,6 +57,16 @@ public struct GitObjectID: Hashable, Sendable, CustomStringConvertible {
   public var short: String { String(hex.prefix(10)) }
 
   init(_ oid: UnsafePointer<git_oid>) { hex = String(cString: git_oid_tostr_s(oid)) }
+
+  /// An id from 40 hex digits (as Git hands them to hooks), or nil.
+  public init?(hex text: String) {
+    let lower = text.lowercased()
+    guard lower.utf8.count == 40, lower.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
+    hex = lower
+  }
+
+  /// Whether this is Git's all-zero id (a ref that does not exist on one side of a push).
+  public var isZero: Bool { hex.utf8.allSatisfy { $0 == 0x30 } }
 
   var raw: git_oid {
     var oid = git_oid()
@@ -241,6 +257,55 @@ public final class GitRepository {
         let oid = withUnsafePointer(to: entry.pointee.id) { GitObjectID($0) }
         out.append(GitFile(path: path, blob: oid))
       }
+    }
+    return out
+  }
+
+  /// The blob staged in the index at `path` (stage 0), or nil.
+  public func stagedBlob(_ path: String) throws -> GitObjectID? {
+    var index: OpaquePointer?
+    try check(git_repository_index(&index, repo), "read the index")
+    defer { git_index_free(index) }
+    guard let entry = git_index_get_bypath(index, path, 0) else { return nil }
+    return withUnsafePointer(to: entry.pointee.id) { GitObjectID($0) }
+  }
+
+  /// The directory Git runs hooks from: `core.hooksPath` (relative to the work tree when
+  /// relative, `~/` expanded) or the hooks directory of the common git directory.
+  public func hooksDirectory() -> String {
+    if var configured = configValue("core.hooksPath"), !configured.isEmpty {
+      if configured.hasPrefix("~/"), let home = getenv("HOME") { configured = String(cString: home) + configured.dropFirst() }
+      if !configured.hasPrefix("/") { configured = workTree.hasSuffix("/") ? workTree + configured : workTree + "/" + configured }
+      return configured
+    }
+    var common = String(cString: git_repository_commondir(repo))
+    if common.hasSuffix("/") { common.removeLast() }
+    return common + "/hooks"
+  }
+
+  /// Commits reachable from `starts` but not from `hiding` (what a push sends), newest first.
+  public func commits(from starts: [GitObjectID], hiding: [GitObjectID]) throws -> [GitObjectID] {
+    guard !starts.isEmpty else { return [] }
+    var walker: OpaquePointer?
+    try check(git_revwalk_new(&walker, repo), "walk history")
+    defer { git_revwalk_free(walker) }
+    try check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue), "sort history")
+    for start in starts {
+      var oid = start.raw
+      try check(git_revwalk_push(walker, &oid), "walk from \(start)")
+    }
+    for hidden in hiding {
+      var oid = hidden.raw
+      // A commit this repository lacks (the remote has history we never fetched) hides nothing.
+      _ = git_revwalk_hide(walker, &oid)
+    }
+    var out: [GitObjectID] = []
+    var oid = git_oid()
+    while true {
+      let code = git_revwalk_next(&oid, walker)
+      if code == GIT_ITEROVER.rawValue { break }
+      try check(code, "walk history")
+      out.append(withUnsafePointer(to: oid) { GitObjectID($0) })
     }
     return out
   }

@@ -21,7 +21,8 @@ struct MLV: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       Init.self, Add.self, Status.self, Checkout.self, List.self, Show.self, Log.self, Fsck.self, GC.self,
-      ConfigCommand.self, Run.self, Repro.self, Env.self, Metrics.self, Params.self, Exp.self,
+      ConfigCommand.self, Run.self, Repro.self, Env.self, Metrics.self, Params.self, Exp.self, ContractCommand.self,
+      HooksCommand.self, HookCommand.self,
     ]
   )
 

@@ -30,8 +30,9 @@ public enum TrackedKind: String, Sendable {
 /// size: 1073741824
 /// chunks: 3402
 /// ```
-/// `chunks` appears for `chunked`, `files` for `directory`, and `mode: 755` last for an
-/// executable file. The text is canonical: this key order, one space after the colon, a final
+/// `chunks` appears for `chunked`, `files` for `directory`, `mode: 755` for an executable
+/// file, and `contract: PATH` last when a data contract is attached (its path from the
+/// repository root). The text is canonical: this key order, one space after the colon, a final
 /// newline. Readers reject unknown keys, and accept CRLF line ends.
 public struct Pointer: Sendable, Equatable {
   /// The pointer format this code writes.
@@ -52,15 +53,18 @@ public struct Pointer: Sendable, Equatable {
   public let count: Int
   /// Whether a single file is executable (written as `mode: 755`; absent means 644).
   public let executable: Bool
+  /// The data contract the data must meet: a path from the repository root, or nil.
+  public var contract: String?
 
   /// A pointer.
-  public init(path: String, kind: TrackedKind, id: ObjectID, size: Int, count: Int, executable: Bool = false) {
+  public init(path: String, kind: TrackedKind, id: ObjectID, size: Int, count: Int, executable: Bool = false, contract: String? = nil) {
     self.path = path
     self.kind = kind
     self.id = id
     self.size = size
     self.count = count
     self.executable = executable
+    self.contract = contract
   }
 
   /// The canonical text.
@@ -72,6 +76,7 @@ public struct Pointer: Sendable, Equatable {
     case .directory: out += "files: \(count)\n"
     }
     if executable { out += "mode: 755\n" }
+    if let contract { out += "contract: \(contract)\n" }
     return out
   }
 
@@ -91,7 +96,9 @@ public struct Pointer: Sendable, Equatable {
       let key = String(line[..<colon])
       var value = line[line.index(after: colon)...]
       if value.hasPrefix(" ") { value = value.dropFirst() }
-      guard ["format", "path", "type", "id", "size", "chunks", "files", "mode"].contains(key) else { throw bad("unknown key '\(key)'") }
+      guard ["format", "path", "type", "id", "size", "chunks", "files", "mode", "contract"].contains(key) else {
+        throw bad("unknown key '\(key)'")
+      }
       guard fields[key] == nil else { throw bad("key '\(key)' appears twice") }
       fields[key] = String(value)
     }
@@ -127,7 +134,12 @@ public struct Pointer: Sendable, Equatable {
       guard let n = number("files") else { throw bad("'files' is missing") }
       count = n
     }
-    return Pointer(path: path, kind: kind, id: id, size: size, count: count, executable: executable)
+    if let contract = fields["contract"] {
+      guard isSafeRelativePath(contract), !contract.hasSuffix("/") else {
+        throw bad("contract '\(printable(contract))' must be a path from the repository root, without '..'")
+      }
+    }
+    return Pointer(path: path, kind: kind, id: id, size: size, count: count, executable: executable, contract: fields["contract"])
   }
 }
 

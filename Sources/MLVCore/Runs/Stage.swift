@@ -1,3 +1,4 @@
+import MLVData
 import MLVStore
 import Yams
 
@@ -207,29 +208,4 @@ public struct StageFile: Sendable, Equatable {
     }
     return out
   }
-}
-
-/// A YAML scalar for `text`: plain when YAML reads it back as the same string, else double-quoted
-/// with JSON's escapes (which YAML's double-quoted style shares).
-func yamlScalar(_ text: String) -> String {
-  let plainSafe =
-    !text.isEmpty
-    && text.utf8.allSatisfy { b in
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-_./".utf8.contains(b)
-    }
-    && !text.hasPrefix("-") && !text.hasPrefix(".")
-    && (try? Yams.compose(yaml: text))?.flatMap { $0.int == nil && $0.float == nil && $0.bool == nil && $0.null == nil } == true
-  if plainSafe { return text }
-  var bytes: [UInt8] = []
-  CanonicalJSON.writeString(text, to: &bytes)
-  // YAML forbids DEL and the C1 controls raw, where JSON allows them: escape those too.
-  var out = ""
-  for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
-    if scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
-      out += "\\u00" + String(scalar.value, radix: 16)
-    } else {
-      out.unicodeScalars.append(scalar)
-    }
-  }
-  return out
 }

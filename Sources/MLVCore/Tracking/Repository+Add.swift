@@ -24,7 +24,10 @@ extension Repository {
   /// Stores files and directories and writes their pointers and `.gitignore` entries.
   ///
   /// Every path is checked before anything is stored, so a bad path fails the whole command early.
-  public func add(_ userPaths: [String], cwd: String) throws -> [AddResult] {
+  /// With `contract` (a contract file), the paths' pointers name it; without, a contract
+  /// attached before stays attached.
+  public func add(_ userPaths: [String], cwd: String, contract userContract: String? = nil) throws -> [AddResult] {
+    let contract = try userContract.map { try checkedContractPath($0, cwd: cwd) }
     let paths = try userPaths.map { userPath -> String in
       var path = try repositoryPath(userPath, cwd: cwd)
       if path.hasSuffix(Pointer.suffix), fileStatus(absolute(path)).map({ $0.st_mode & S_IFMT == S_IFREG }) == true,
@@ -46,7 +49,7 @@ extension Repository {
       defer { saveStatCache(cache) }
       var results: [AddResult] = []
       for path in paths {
-        results.append(try addOne(path, cache: &cache))
+        results.append(try addOne(path, cache: &cache, contract: contract))
       }
       return results
     }
@@ -75,7 +78,7 @@ extension Repository {
     if try git.indexTracks(path) { throw CoreError.trackedByGit(path) }
   }
 
-  private func addOne(_ path: String, cache: inout StatCache) throws -> AddResult {
+  private func addOne(_ path: String, cache: inout StatCache, contract: String?) throws -> AddResult {
     guard let st = fileStatus(absolute(path)) else { throw CoreError.pathNotFound(path) }
     let content: ScannedContent
     if st.st_mode & S_IFMT == S_IFDIR {
@@ -84,11 +87,14 @@ extension Repository {
       content = ScannedContent(file: try scanFile(path, status: st, cache: &cache, store: store))
     }
     let executable = content.kind != .directory && st.st_mode & 0o111 != 0
-    let pointer = Pointer(
-      path: lastComponent(path), kind: content.kind, id: content.id, size: content.size, count: content.count, executable: executable)
     let pointerPath = path + Pointer.suffix
-    let text = Array(pointer.text().utf8)
     let existing = try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll()
+    // A contract attached before stays attached.
+    let previous = existing.flatMap { try? Pointer.parse($0, name: pointerPath) }
+    let pointer = Pointer(
+      path: lastComponent(path), kind: content.kind, id: content.id, size: content.size, count: content.count, executable: executable,
+      contract: contract ?? previous?.contract)
+    let text = Array(pointer.text().utf8)
     let changed = existing != text
     if changed { try writeFileAtomically(absolute(pointerPath), text, durable: config.fsync) }
     let gitignore = try ignoreInGit(path)

@@ -12,9 +12,23 @@ struct Add: RepositoryCommand {
   @Flag(help: "Print the result as JSON.")
   var json = false
 
+  @Option(help: "Attach this data contract to the paths (hooks, add and status then check it).")
+  var contract: String?
+
   func run() throws {
     let repository = try openRepository()
-    let results = try working { try repository.add(paths, cwd: cwd) }
+    let results = try working { try repository.add(paths, cwd: cwd, contract: contract) }
+    // Data with a contract is checked as it is added: a warning, so nothing is lost.
+    let checked = repository.contractReports(results.map { TrackedArtifact(pointerPath: $0.pointerPath, pointer: $0.pointer) })
+    for (artifact, report, problem) in checked {
+      if let report, !report.valid {
+        writeDiagnostic(
+          "warning: '\(artifact.dataPath)' breaks its contract '\(report.contract)' (\(Output.count(report.total, "violation"))): see 'mlv contract check \(Output.fromCwd(artifact.dataPath, root: repository.root, cwd: cwd))'"
+        )
+      } else if let problem {
+        writeDiagnostic("warning: '\(artifact.dataPath)': \(problem)")
+      }
+    }
     if json { return try Output.json(results.map { PointerJSON(TrackedArtifact(pointerPath: $0.pointerPath, pointer: $0.pointer)) }) }
     for r in results {
       let p = r.pointer

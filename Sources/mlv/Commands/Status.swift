@@ -24,28 +24,45 @@ struct Status: RepositoryCommand {
     let added: [String]?
     let removed: [String]?
     let modified: [String]?
-    enum CodingKeys: String, CodingKey { case path, pointer, type, state, inStore = "in_store", added, removed, modified }
+    let contract: String?
+    let contractViolations: Int?
+    enum CodingKeys: String, CodingKey {
+      case path, pointer, type, state, inStore = "in_store", added, removed, modified, contract
+      case contractViolations = "contract_violations"
+    }
   }
 
   func run() throws {
-    let entries = try working { try openRepository().status(paths, cwd: cwd) }
-    try report(entries)
-    if exitCode && entries.contains(where: { $0.state != .unchanged || !$0.inStore }) {
+    let repository = try openRepository()
+    let entries = try working { try repository.status(paths, cwd: cwd) }
+    // The pointer's version of data with a contract is checked (once: passes are cached).
+    let checks = working { repository.contractReports(entries.map(\.artifact)) }
+    var violations: [String: (Int, String)] = [:]
+    for (artifact, report, problem) in checks {
+      if let report, !report.valid { violations[artifact.pointerPath] = (report.total, "\(report.total) violations of \(report.contract)") }
+      if let problem { violations[artifact.pointerPath] = (1, problem) }
+    }
+    try report(entries, violations: violations)
+    if exitCode && (entries.contains(where: { $0.state != .unchanged || !$0.inStore }) || !violations.isEmpty) {
       throw ExitCode(ExitStatus.problemsFound.rawValue)
     }
   }
 
-  func report(_ entries: [StatusEntry]) throws {
+  func report(_ entries: [StatusEntry], violations: [String: (Int, String)]) throws {
     if json {
       return try Output.json(
         entries.map {
           Line(
             path: $0.artifact.dataPath, pointer: $0.artifact.pointerPath, type: $0.artifact.pointer.kind.rawValue,
             state: $0.state.rawValue, inStore: $0.inStore, added: $0.changes?.added, removed: $0.changes?.removed,
-            modified: $0.changes?.modified)
+            modified: $0.changes?.modified, contract: $0.artifact.pointer.contract,
+            contractViolations: $0.artifact.pointer.contract == nil ? nil : violations[$0.artifact.pointerPath]?.0 ?? 0)
         })
     }
     var rows: [[String]] = []
+    for e in entries {
+      if let (_, what) = violations[e.artifact.pointerPath] { rows.append(["breaks contract:", e.artifact.dataPath, "(\(what))"]) }
+    }
     for e in entries where e.state != .unchanged || !e.inStore {
       var note = e.inStore ? "" : "(object not in store)"
       if let c = e.changes {
