@@ -62,6 +62,12 @@ step "$MLV" add data/train.csv data/images
 step cat data/train.csv.mlv
 git add -A && git commit -qm "data v1" && echo "committed v1"
 v1=$(sha256sum data/train.csv | cut -c1-64)
+# A data contract, and the Git hooks that enforce it (the hooks call `mlv`: put it on PATH).
+export PATH="$(dirname "$MLV"):$PATH"
+step "$MLV" contract infer data/train.csv --out data/train.contract.yaml
+step "$MLV" contract attach data/train.csv data/train.contract.yaml
+step "$MLV" hooks install
+git add -A && git commit -qm "contract for data/train.csv" && echo "committed the contract (the pre-commit hook checked the data)"
 before=$(du -sb .mlv/objects | cut -f1)
 
 echo "# edit: append rows and replace an image" >&2
@@ -131,5 +137,15 @@ step "$MLV" add data/train.csv
 git add -A && git commit -qm "data v3" && echo "committed data v3 (HEAD~1's model was trained on v2)"
 step "$MLV" repro --dry-run
 step "$MLV" repro --rev HEAD~1 --check
+
+echo "# edit: a row with a city the contract does not allow" >&2
+echo "40,52000.00,berlin,1" >> data/train.csv
+step "$MLV" add data/train.csv
+git add -A
+if git commit -qm "bad data"; then echo "error: the pre-commit hook let data that breaks its contract through" >&2; exit 1; fi
+echo "the pre-commit hook refused the commit"
+git reset -q && git checkout -q -- data/train.csv.mlv && "$MLV" checkout --force data/train.csv >/dev/null
+step "$MLV" contract check data/train.csv
+
 echo
-echo "demo finished: every version came back bit for bit, and HEAD~1's model was rebuilt bit for bit"
+echo "demo finished: every version came back bit for bit, HEAD~1's model was rebuilt bit for bit, and data that broke its contract was refused"

@@ -8,12 +8,14 @@
 /// hot path of `allowed` checks and of category counting.
 struct ByteSet: Sendable {
   private(set) var values: [[UInt8]] = []
-  private var buckets: [UInt64: [Int32]] = [:]
+  /// Open addressing: `slots[hash & mask]` holds a value's index + 1 (0 = empty).
+  private var slots: [Int32] = [0, 0, 0, 0]
+  private var hashes: [UInt64] = []
 
   init() {}
 
   init(_ strings: [String]) {
-    for s in strings { _ = insert(Array(s.utf8)) }
+    for s in strings { insert(Array(s.utf8)) }
   }
 
   var count: Int { values.count }
@@ -24,19 +26,27 @@ struct ByteSet: Sendable {
       h ^= UInt64(byte)
       h = h &* 0x100_0000_01b3
     }
-    return h
+    return h ^ (h >> 29)
   }
 
   /// The index of `b` in `values`, or nil.
   @inline(__always) func index(of b: UnsafeBufferPointer<UInt8>) -> Int? {
-    guard let candidates = buckets[Self.hash(b)] else { return nil }
-    for k in candidates {
-      let v = values[Int(k)]
-      if v.count == b.count && (b.count == 0 || v.withUnsafeBufferPointer { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
-        return Int(k)
+    let h = Self.hash(b)
+    return slots.withUnsafeBufferPointer { table in
+      let mask = table.count - 1
+      var i = Int(truncatingIfNeeded: h) & mask
+      while true {
+        let k = Int(table[i])
+        if k == 0 { return nil }
+        if hashes[k - 1] == h {
+          let v = values[k - 1]
+          if v.count == b.count && (b.count == 0 || v.withUnsafeBufferPointer { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
+            return k - 1
+          }
+        }
+        i = (i + 1) & mask
       }
     }
-    return nil
   }
 
   @inline(__always) func contains(_ b: UnsafeBufferPointer<UInt8>) -> Bool { index(of: b) != nil }
@@ -46,7 +56,20 @@ struct ByteSet: Sendable {
     if let k = value.withUnsafeBufferPointer({ index(of: $0) }) { return k }
     let k = values.count
     values.append(value)
-    value.withUnsafeBufferPointer { buckets[Self.hash($0), default: []].append(Int32(k)) }
+    hashes.append(value.withUnsafeBufferPointer { Self.hash($0) })
+    if values.count * 2 > slots.count {
+      slots = [Int32](repeating: 0, count: slots.count * 4)
+      for j in values.indices { place(j) }
+    } else {
+      place(k)
+    }
     return k
+  }
+
+  private mutating func place(_ j: Int) {
+    let mask = slots.count - 1
+    var i = Int(truncatingIfNeeded: hashes[j]) & mask
+    while slots[i] != 0 { i = (i + 1) & mask }
+    slots[i] = Int32(j + 1)
   }
 }

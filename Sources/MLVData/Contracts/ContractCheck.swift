@@ -260,7 +260,7 @@ struct CheckConsumer: BatchConsumer {
             i += 1
             continue
           }
-          present[p] = r
+          if jsonLines { present[p] = r }
           refs[p]._withUnsafeGuaranteedRef { check(fields.value(i), kind: fields.kind(i), plan: $0, nulls: nulls) }
           i += 1
         }

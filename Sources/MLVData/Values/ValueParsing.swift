@@ -18,6 +18,7 @@ public struct NullTokens: Sendable, Equatable {
   private let bytes: [[UInt8]]
   private let longest: Int
   private let firstBytes: [Bool]
+  private let lastBytes: [Bool]
   private let matchesEmpty: Bool
 
   /// A set of tokens.
@@ -26,8 +27,13 @@ public struct NullTokens: Sendable, Equatable {
     bytes = tokens.map { Array($0.utf8) }.filter { !$0.isEmpty }
     longest = bytes.map(\.count).max() ?? 0
     var first = [Bool](repeating: false, count: 256)
-    for b in bytes { first[Int(b[0])] = true }
+    var last = [Bool](repeating: false, count: 256)
+    for b in bytes {
+      first[Int(b[0])] = true
+      last[Int(b[b.count - 1])] = true
+    }
     firstBytes = first
+    lastBytes = last
     matchesEmpty = tokens.contains("")
   }
 
@@ -35,7 +41,8 @@ public struct NullTokens: Sendable, Equatable {
   @inline(__always) public func contains(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
     let n = value.count
     if n == 0 { return matchesEmpty }
-    guard n <= longest, firstBytes[Int(value[0])] else { return false }
+    // Most values fail on their first or last byte (numbers end in a digit): no comparison.
+    guard n <= longest, firstBytes[Int(value[0])], lastBytes[Int(value[n - 1])] else { return false }
     for token in bytes where token.count == n {
       if token.withUnsafeBufferPointer({ memcmp($0.baseAddress!, value.baseAddress!, n) == 0 }) { return true }
     }
