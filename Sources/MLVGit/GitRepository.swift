@@ -244,10 +244,23 @@ public final class GitRepository {
     return Array(UnsafeRawBufferPointer(start: raw, count: size))
   }
 
+  /// The index a hook should read: `GIT_INDEX_FILE` when Git sets it (as for `git commit -a`
+  /// and `git commit PATH`, which commit a temporary index), else the repository's own.
+  private func openIndex() throws -> OpaquePointer? {
+    var index: OpaquePointer?
+    if let raw = getenv("GIT_INDEX_FILE") {
+      var path = String(cString: raw)
+      if !path.hasPrefix("/") { path = (workTree.hasSuffix("/") ? workTree : workTree + "/") + path }
+      try check(git_index_open(&index, path), "read the index '\(path)'")
+    } else {
+      try check(git_repository_index(&index, repo), "read the index")
+    }
+    return index
+  }
+
   /// Files staged in the index whose name ends with `suffix` (read only; the index is not written).
   public func stagedFiles(withSuffix suffix: String) throws -> [GitFile] {
-    var index: OpaquePointer?
-    try check(git_repository_index(&index, repo), "read the index")
+    let index = try openIndex()
     defer { git_index_free(index) }
     var out: [GitFile] = []
     for i in 0..<git_index_entrycount(index) {
@@ -263,8 +276,7 @@ public final class GitRepository {
 
   /// The blob staged in the index at `path` (stage 0), or nil.
   public func stagedBlob(_ path: String) throws -> GitObjectID? {
-    var index: OpaquePointer?
-    try check(git_repository_index(&index, repo), "read the index")
+    let index = try openIndex()
     defer { git_index_free(index) }
     guard let entry = git_index_get_bypath(index, path, 0) else { return nil }
     return withUnsafePointer(to: entry.pointee.id) { GitObjectID($0) }

@@ -133,10 +133,14 @@ extension Workspace {
     #expect(refused.stderr.contains("row 4 (line 6)  age  min  -1 is below the minimum 23"), "\(refused.stderr)")
     #expect(refused.stderr.contains("error: pre-commit: the commit is refused"))
     #expect(try w.repo.git("log", "--oneline").split(separator: "\n").count == 1)
+    // `git commit -a` and `git commit PATH` commit a temporary index (GIT_INDEX_FILE): checked too.
+    try w.repo.git("reset", "-q")
+    #expect(try w.gitWithHooks("commit", "-q", "-a", "-m", "bad").status != 0)
+    #expect(try w.gitWithHooks("commit", "-q", "-m", "bad", "people.csv.mlv").status != 0)
+    #expect(try w.repo.git("log", "--oneline").split(separator: "\n").count == 1)
     try w.dir.write("people.csv", people.replacingOccurrences(of: "4,Dee,51", with: "4,Dee,50"))
     try w.ok("add", "people.csv")
-    try w.repo.git("add", "-A")
-    let accepted = try w.gitWithHooks("commit", "-q", "-m", "fixed")
+    let accepted = try w.gitWithHooks("commit", "-q", "-a", "-m", "fixed")
     #expect(accepted.status == 0, "\(accepted.stderr)")
   }
 
@@ -169,6 +173,19 @@ extension Workspace {
     let r = try w.gitWithHooks("push", "-q", "origin", "main")
     #expect(r.status != 0 && r.stderr.contains("'b.bin (commit "), "\(r.stderr)")
     #expect(!r.stderr.contains("a.bin"), "commits the remote has are not checked again")
+    // A fresh clone has no objects, yet pushes a change that adds no data.
+    let clone = TemporaryDirectory()
+    _ = try runProcess("/usr/bin/git", ["clone", "-q", "-b", "main", remote.path, clone.path + "/c"], in: "/")
+    let c = clone.path + "/c"
+    for args in [["config", "user.email", "t@e.com"], ["config", "user.name", "T"]] { _ = try runProcess("/usr/bin/git", args, in: c) }
+    #expect(try mlv(["hooks", "install"], in: c).status == 0)
+    try "readme\n".write(toFile: c + "/README", atomically: true, encoding: .utf8)
+    var env = ["PATH": w.pathWithMLV]
+    env["GIT_DIR"] = nil
+    _ = try runProcess("/usr/bin/git", ["add", "README"], in: c)
+    #expect(try runProcess("/usr/bin/git", ["commit", "-q", "-m", "readme"], in: c, environment: env).status == 0)
+    let pushed = try runProcess("/usr/bin/git", ["push", "-q", "origin", "main"], in: c, environment: env)
+    #expect(pushed.status == 0, "\(pushed.stderr)")
   }
 
   @Test func installChainsExistingHooksHonoursHooksPathAndUninstallRestores() throws {

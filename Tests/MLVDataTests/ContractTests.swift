@@ -45,6 +45,17 @@ let sample = """
     #expect(report.valid && report.rows == 5)
   }
 
+  @Test func inferredContractsPassTheirOwnData() throws {
+    for (data, format) in [
+      ("a,b\n", TableFormat.csv), ("", .jsonl), ("{\"a\": [1, 2], \"b\": 1}\n{\"a\": {\"x\": 1}, \"b\": \"x\"}\n", .jsonl),
+      ("c\nNO\nyes\nNO\nyes\n\"a: b\"\n\"a: b\"\n\"\u{2028}\"\n\"\u{2028}\"\n", .csv), ("x\nnan\n1.5\n", .csv),
+    ] {
+      let yaml = try infer(data, format: format).yaml(comment: "from a\rb\u{2028}c")
+      #expect(try check(data, yaml, format: format).valid, "\(data): \(yaml)")
+      #expect(try contract(yaml) == infer(data, format: format))
+    }
+  }
+
   @Test func aSingleBadValueIsFoundWithItsRow() throws {
     let yaml = try infer(sample).yaml()
     let bad = sample.replacingOccurrences(of: "4,Dee,51", with: "4,Dee,151")
@@ -212,6 +223,12 @@ let sample = """
       #expect(
         found == ["2:age:min", "2:score:max", "2:city:allowed", "2:city:pattern", "2:when:min", "3:age:max", "3:city:allowed"], "\(yaml)")
     }
+    // Several checks on a column all apply (pandera ANDs them).
+    let combined =
+      "schema_type: dataframe\ncolumns:\n  a:\n    dtype: int64\n    greater_than: 0\n    in_range: {min_value: 0, max_value: 5}\n    isin: [0, 1, 2]\n    notin: [2]\n"
+    let both = try contract(combined)
+    #expect(both.columns[0].min == Limit("0", exclusive: true) && both.columns[0].max?.text == "5")
+    #expect(try check("a\n0\n1\n2\n", combined).violations.map(\.rule) == [.min, .forbidden])
     #expect(throws: DataError.self) { try contract("schema_type: dataframe\ncolumns:\n  a:\n    dtype: int64\n    custom_check: 3\n") }
     #expect(throws: DataError.self) { try contract("schema_type: dataframe\ncolumns:\n  a: {dtype: complex128}\n") }
     #expect(throws: DataError.self) { try contract("schema_type: dataframe\nunique: [a, b]\ncolumns:\n  a: {dtype: int64}\n") }

@@ -42,9 +42,11 @@ public enum ContractError: UserFacingError, Equatable {
       if hook == "pre-push" {
         return "the data must be in the store before its pointers leave this machine: 'mlv fsck' lists what is missing"
       }
-      return status == .contractViolation
-        ? "fix the data and 'mlv add' it again (or fix the contract); 'git commit --no-verify' skips the check"
-        : "'mlv add' the data again so its objects are in the store; 'mlv fsck' lists what is missing"
+      switch status {
+      case .contractViolation: return "fix the data and 'mlv add' it again (or fix the contract); 'git commit --no-verify' skips the check"
+      case .storeIntegrity: return "'mlv add' the data again so its objects are in the store; 'mlv fsck' lists what is missing"
+      default: return "fix what is named above; 'git commit --no-verify' skips the check"
+      }
     default: return nil
     }
   }

@@ -130,6 +130,7 @@ extension Repository {
     let pointerPath = path + Pointer.suffix
     guard let bytes = try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll() else { throw CoreError.notTracked(path) }
     var pointer = try Pointer.parse(bytes, name: pointerPath)
+    if userContract != nil { try checkAttachable(path, kind: pointer.kind) }
     let contract = try userContract.map { try checkedContractPath($0, cwd: cwd) }
     pointer.contract = contract
     try withWriteLock { try writeFileAtomically(absolute(pointerPath), Array(pointer.text().utf8), durable: config.fsync) }
@@ -139,16 +140,26 @@ extension Repository {
   /// A contract file's path from the root, after checking that it exists and parses.
   func checkedContractPath(_ userPath: String, cwd: String) throws -> String {
     let c = try repositoryPath(userPath, cwd: cwd)
+    guard !c.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+      throw CoreError.cannotTrack(userPath, reason: "a contract's path must not contain control characters")
+    }
     guard fileStatus(absolute(c)).map({ $0.st_mode & S_IFMT == S_IFREG }) == true else { throw CoreError.pathNotFound(userPath) }
     _ = try Contract.parse(FileHandle(path: absolute(c), flags: O_RDONLY).readAll(), name: c)
     return c
   }
 
+  /// Contracts apply to single CSV, TSV or JSON Lines files, which the hooks can check.
+  func checkAttachable(_ path: String, kind: TrackedKind) throws {
+    if kind == .directory { throw ContractError.directory(path) }
+    guard TableFormat(fileName: path) != nil else { throw DataError.unknownFormat(file: path) }
+  }
+
   // MARK: The check cache
 
   /// Where a passed check of `object` against contract bytes is remembered.
-  func checkCachePath(object: ObjectID, contract: [UInt8]) -> String {
-    let key = SHA256.hash(Array("mlv-contract-check 1\n\(object)\n\(SHA256.hash(contract))\n".utf8))
+  func checkCachePath(object: ObjectID, format: TableFormat, contract: [UInt8]) -> String {
+    // The checker's version is part of the key: a release that checks differently starts afresh.
+    let key = SHA256.hash(Array("mlv-contract-check 2\n\(object)\n\(format.rawValue)\n\(SHA256.hash(contract))\n".utf8))
     return mlvDirectory + "/cache/contracts/" + key.hex
   }
 
@@ -157,7 +168,7 @@ extension Repository {
   public func checkCached(_ input: TableInput, maxErrors: Int) throws -> CheckReport? {
     guard let (name, bytes) = input.contract else { return nil }
     let contract = try Contract.parse(bytes, name: name)
-    let marker = input.object.map { checkCachePath(object: $0, contract: bytes) }
+    let marker = input.object.map { checkCachePath(object: $0, format: input.format, contract: bytes) }
     if let marker, let text = try? FileHandle(path: marker, flags: O_RDONLY).readAll(),
       let rows = Int(String(decoding: text, as: UTF8.self))
     {

@@ -205,8 +205,14 @@ extension Repository {
       if let remoteID = GitObjectID(hex: update.remoteSHA), !remoteID.isZero { hiding.append(remoteID) }
     }
     hiding += try git.references(withPrefix: "refs/remotes/\(remote)/").map(\.commit)
+    // Pointers the remote already has (in the trees of its tips) were pushed before: their
+    // objects are the remote's business, and a fresh clone must be able to push without them.
     var visited = Set<GitObjectID>()
     var seenBlobs = Set<GitObjectID>()
+    for tip in hiding where (try? git.commitInfo(tip)) != nil {
+      for file in try git.files(at: tip, withSuffix: Pointer.suffix, skippingTrees: &visited) { seenBlobs.insert(file.blob) }
+    }
+    visited = []
     var findings: [HookFinding] = []
     for commit in try git.commits(from: starts, hiding: hiding) {
       for file in try git.files(at: commit, withSuffix: Pointer.suffix, skippingTrees: &visited) where seenBlobs.insert(file.blob).inserted

@@ -44,6 +44,12 @@ extension Repository {
         throw CoreError.cannotTrack(inner, reason: "it is inside '\(outer)', which this command also tracks")
       }
     }
+    if contract != nil {
+      for path in paths {
+        let isDirectory = fileStatus(absolute(path)).map { $0.st_mode & S_IFMT == S_IFDIR } ?? false
+        try checkAttachable(path, kind: isDirectory ? .directory : .blob)
+      }
+    }
     return try withWriteLock {
       var cache = loadStatCache()
       defer { saveStatCache(cache) }

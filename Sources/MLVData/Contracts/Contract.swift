@@ -240,6 +240,13 @@ public struct Contract: Sendable, Equatable {
         throw bad("'min_length' and 'max_length' apply to string and category columns")
       }
     }
+    for rule in columns {
+      if let a = rule.min, let b = rule.max {
+        let lo = a.number ?? a.time.map { Double($0.micros) }
+        let hi = b.number ?? b.time.map { Double($0.micros) }
+        if let lo, let hi, lo > hi { throw reader.error(node, "column '\(rule.name)': min \(a.text) is above max \(b.text)") }
+      }
+    }
     if let a = minRows, let b = maxRows, a > b { throw reader.error(node, "'rows': min \(a) is above max \(b)") }
   }
 
@@ -247,7 +254,12 @@ public struct Contract: Sendable, Equatable {
   public func yaml(comment: String? = nil) -> String {
     var out = ""
     if let comment {
-      for line in comment.split(separator: "\n", omittingEmptySubsequences: false) { out += "# \(line)\n" }
+      // A comment is one line of printable text (a file name may hold anything).
+      let clean = String(
+        comment.unicodeScalars.map {
+          $0.properties.generalCategory == .control || $0.value >= 0x2028 && $0.value <= 0x2029 || $0.value == 0x85 ? "?" : Character($0)
+        })
+      out += "# \(clean)\n"
     }
     out += "mlv-contract: \(Self.format)\ncolumns:\n"
     if columns.isEmpty { out = String(out.dropLast()) + " {}\n" }
@@ -374,8 +386,10 @@ public func yamlScalar(_ text: String) -> String {
   // YAML forbids DEL and the C1 controls raw, where JSON allows them: escape those too.
   var out = ""
   for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
-    if scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
-      out += "\\u00" + String(scalar.value, radix: 16)
+    let v = scalar.value
+    if v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF {
+      let hex = String(v, radix: 16)
+      out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     } else {
       out.unicodeScalars.append(scalar)
     }

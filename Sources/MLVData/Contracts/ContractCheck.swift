@@ -397,7 +397,8 @@ struct CheckConsumer: BatchConsumer {
       if let i = integer, let bound = plan.maxInteger {
         above = plan.maxExclusive ? i >= bound : i > bound
       } else if let bound = plan.maxNumber {
-        above = x.isNaN || (plan.maxExclusive ? x >= bound : x > bound)
+        // NaN is out of range once (as below the minimum when there is one).
+        above = x.isNaN ? plan.minNumber == nil : (plan.maxExclusive ? x >= bound : x > bound)
       } else {
         above = false
       }
@@ -555,12 +556,7 @@ struct MergeState {
     for plan in plans {
       let rule = contract.columns[plan.index]
       if !seenColumns.contains(plan.name) {
-        if jsonLines, let absent = counts.removeValue(forKey: Key(column: plan.index, rule: .nullable)) {
-          // Every row lacked the key: one missing column, not a null per row.
-          total -= absent
-          shown.removeAll { $0.column == plan.name && $0.rule == .nullable }
-        }
-        if rule.required && !(jsonLines && rows == 0) { tableViolation(plan.index, .required, "required column '\(plan.name)' is missing") }
+        if rule.required { tableViolation(plan.index, .required, "required column '\(plan.name)' is missing") }
         continue
       }
       if let share = rule.maxNullShare, rows > 0 {

@@ -120,34 +120,54 @@ enum PanderaSchema {
       let m = try reader.mapping(given)
       if let key = single.first(where: { m[$0] != nil }) { value = m[key]! }
     }
+    // pandera applies every check of a column: several on one column combine (the tighter
+    // bound, the common allowed values), never replace each other.
+    func lower(_ limit: Limit) { rule.min = tighter(rule.min, limit, lower: true) }
+    func upper(_ limit: Limit) { rule.max = tighter(rule.max, limit, lower: false) }
+    func allow(_ values: [String]) { rule.allowed = rule.allowed.map { old in old.filter { values.contains($0) } } ?? values }
+    func forbid(_ values: [String]) { rule.forbidden = (rule.forbidden ?? []) + values }
+    func match(_ pattern: String, _ anchoring: PatternAnchoring) throws {
+      guard rule.pattern == nil else { throw reader.error(node, "column '\(rule.name)': mlv supports one pattern check per column") }
+      rule.pattern = pattern
+      rule.anchoring = anchoring
+    }
     switch check {
-    case "greater_than_or_equal_to", "ge": rule.min = Limit(try reader.scalar(value))
-    case "greater_than", "gt": rule.min = Limit(try reader.scalar(value), exclusive: true)
-    case "less_than_or_equal_to", "le": rule.max = Limit(try reader.scalar(value))
-    case "less_than", "lt": rule.max = Limit(try reader.scalar(value), exclusive: true)
+    case "greater_than_or_equal_to", "ge": lower(Limit(try reader.scalar(value)))
+    case "greater_than", "gt": lower(Limit(try reader.scalar(value), exclusive: true))
+    case "less_than_or_equal_to", "le": upper(Limit(try reader.scalar(value)))
+    case "less_than", "lt": upper(Limit(try reader.scalar(value), exclusive: true))
     case "in_range", "between":
       let m = try reader.mapping(value)
       let includeMin = try m["include_min"].map { try reader.bool($0) } ?? true
       let includeMax = try m["include_max"].map { try reader.bool($0) } ?? true
-      if let v = m["min_value"] { rule.min = Limit(try reader.scalar(v), exclusive: !includeMin) }
-      if let v = m["max_value"] { rule.max = Limit(try reader.scalar(v), exclusive: !includeMax) }
-    case "equal_to", "eq": rule.allowed = [try reader.scalar(value)]
-    case "not_equal_to", "ne": rule.forbidden = [try reader.scalar(value)]
-    case "isin": rule.allowed = try reader.strings(value)
-    case "notin": rule.forbidden = try reader.strings(value)
-    case "str_matches":
-      rule.pattern = try reader.scalar(value)
-      rule.anchoring = .prefix
-    case "str_contains":
-      rule.pattern = try reader.scalar(value)
-      rule.anchoring = .anywhere
+      if let v = m["min_value"] { lower(Limit(try reader.scalar(v), exclusive: !includeMin)) }
+      if let v = m["max_value"] { upper(Limit(try reader.scalar(v), exclusive: !includeMax)) }
+    case "equal_to", "eq": allow([try reader.scalar(value)])
+    case "not_equal_to", "ne": forbid([try reader.scalar(value)])
+    case "isin": allow(try reader.strings(value))
+    case "notin": forbid(try reader.strings(value))
+    case "str_matches": try match(try reader.scalar(value), .prefix)
+    case "str_contains": try match(try reader.scalar(value), .anywhere)
     case "str_length":
       let m = try reader.mapping(value)
-      rule.minLength = try m["min_value"].flatMap { reader.isNull($0) ? nil : try reader.count($0) }
-      rule.maxLength = try m["max_value"].flatMap { reader.isNull($0) ? nil : try reader.count($0) }
+      if let v = try m["min_value"].flatMap({ reader.isNull($0) ? nil : try reader.count($0) }) {
+        rule.minLength = max(rule.minLength ?? 0, v)
+      }
+      if let v = try m["max_value"].flatMap({ reader.isNull($0) ? nil : try reader.count($0) }) {
+        rule.maxLength = min(rule.maxLength ?? v, v)
+      }
     default:
       throw reader.error(node, "column '\(rule.name)': '\(check)' is not a pandera setting or check that mlv supports")
     }
+  }
+
+  /// The stricter of two bounds (by number, else by time; exclusive wins a tie).
+  static func tighter(_ old: Limit?, _ new: Limit, lower: Bool) -> Limit {
+    guard let old else { return new }
+    func key(_ l: Limit) -> Double? { l.number ?? l.time.map { Double($0.micros) } }
+    guard let a = key(old), let b = key(new) else { return new }
+    if a == b { return old.exclusive ? old : new }
+    return (lower ? b > a : b < a) ? new : old
   }
 
   /// mlv's type for a pandas dtype name.

@@ -73,7 +73,7 @@ struct ColumnStats: Sendable {
       allTime = false
     }
     if !tooManyDistinct && distinct.index(of: v) == nil {
-      if distinct.count >= maxCategories {
+      if distinct.count >= maxCategories || v.count > 100 {
         tooManyDistinct = true
         distinct = ByteSet()
       } else {
@@ -141,7 +141,7 @@ public enum ContractInference {
     order = order.filter { seen.insert($0).inserted }
     var contract = Contract(columns: order.map { rule(for: $0, stats[$0] ?? ColumnStats(), rows: rows) })
     contract.extraColumns = false
-    contract.minRows = 1
+    if rows > 0 { contract.minRows = 1 }
     return (contract, rows)
   }
 
@@ -149,7 +149,7 @@ public enum ContractInference {
     var rule = ColumnRule(name: name)
     rule.nullable = s.nonNull < rows
     guard s.nonNull > 0 else {
-      rule.type = .string
+      rule.type = nil
       rule.nullable = true
       return rule
     }
@@ -170,8 +170,11 @@ public enum ContractInference {
     } else if !s.tooManyDistinct && s.distinct.count * 2 <= s.nonNull && s.allText {
       rule.type = .category
       rule.allowed = s.distinct.values.map { String(decoding: $0, as: UTF8.self) }.sorted()
-    } else {
+    } else if s.allText {
       rule.type = .string
+    } else {
+      // JSON values of several kinds (or nested ones): any type.
+      rule.type = nil
     }
     return rule
   }

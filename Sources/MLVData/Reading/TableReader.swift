@@ -119,7 +119,9 @@ public struct TableReader: Sendable {
     let done = Mutex<[Int: Outcome]>([:])
     let completed = DispatchSemaphore(value: 0)
     let group = DispatchGroup()
-    let maxInFlight = threads * 2
+    // Batches read but not merged yet: one per worker and one being read, so memory stays
+    // at a few batches whatever the core count.
+    let maxInFlight = threads + 1
     var submitted = 0
     var merged = 0
     var rows = 0

@@ -157,9 +157,20 @@ enum ContractCLIError: UserFacingError {
 extension RepositoryCommand {
   /// The table the user named: tracked data (at a revision) in a repository, else a plain file.
   func openInput(_ options: ContractCommand.DataOptions, cwd: String) throws -> (input: TableInput, repository: Repository?) {
-    let repository = try? openRepository()
+    let repository: Repository?
+    do { repository = try openRepository() } catch let error as CoreError {
+      // Outside an mlv repository, plain files still work; a broken repository is an error.
+      guard case .notInitialised = error else { throw error }
+      repository = nil
+    } catch let error as UserFacingError where error.exitStatus == .notARepository {
+      repository = nil
+    }
     if let repository {
-      return (try repository.tableInput(options.data, revision: options.rev, format: options.format, cwd: cwd), repository)
+      do {
+        return (try repository.tableInput(options.data, revision: options.rev, format: options.format, cwd: cwd), repository)
+      } catch CoreError.outsideRepository where options.rev == nil {
+        // A file elsewhere on disk is read as a plain file.
+      }
     }
     guard options.rev == nil else { throw ContractCLIError.revisionOutsideRepository }
     let path = options.data.hasPrefix("/") ? options.data : cwd + "/" + options.data
@@ -177,7 +188,8 @@ enum ContractReportText {
     for v in report.violations {
       let place: String
       if let row = v.row {
-        place = v.line == row + 1 ? "row \(row)" : "row \(row) (line \(v.line ?? 0))"
+        // The line is worth showing where it is not the row's obvious one (header + row, or the row in JSON Lines).
+        place = v.line == row + 1 || v.line == row ? "row \(row)" : "row \(row) (line \(v.line ?? 0))"
       } else {
         place = "table"
       }

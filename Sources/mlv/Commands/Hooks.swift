@@ -74,6 +74,11 @@ struct HookCommand: ParsableCommand {
           if fields.count == 4 { updates.append((String(fields[1]), String(fields[3]))) }
         }
       }
+      if updates.isEmpty, environment["PRE_COMMIT_REMOTE_NAME"] != nil, let head = repository.git.headCommit() {
+        // The framework sets no range for a push that includes the root commit: check HEAD's
+        // history against what the remote has.
+        updates.append((head.hex, ""))
+      }
       let name = environment["PRE_COMMIT_REMOTE_NAME"] ?? remote.first ?? "origin"
       let findings = try working { try repository.prePushFindings(remote: name, updates: updates) }
       try refuse(findings, hook: "pre-push", noun: "pushed pointer")
