@@ -197,7 +197,7 @@ enum ContractReportText {
     }
     out += Output.table(rows) + "\n"
     let hidden = report.total - report.violations.count
-    if hidden > 0 { out += "  … \(hidden) more (--max-errors \(maxErrors) shows the first \(maxErrors) rows' violations)\n" }
+    if hidden > 0 { out += "  … \(hidden) more (raise --max-errors, now \(maxErrors), to see them)\n" }
     out += "by rule:\n"
     out += Output.table(report.summary.map { ["  " + ($0.column ?? "(table)"), $0.rule.rawValue, String($0.count)] }) + "\n"
     return out

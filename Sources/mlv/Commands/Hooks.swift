@@ -43,13 +43,10 @@ struct HookCommand: ParsableCommand {
     @Option(help: "Show at most this many violations per dataset.")
     var maxErrors = 10
 
-    @Argument(parsing: .captureForPassthrough, help: .hidden)
-    var ignored: [String] = []
-
     func run() throws {
       guard let repository = try openIfInitialised() else { return }
       let findings = try working { try repository.preCommitFindings(maxErrors: maxErrors) }
-      try refuse(findings, hook: "pre-commit", noun: "staged dataset")
+      try refuse(findings, hook: "pre-commit", noun: "staged dataset", maxErrors: maxErrors)
     }
   }
 
@@ -81,7 +78,7 @@ struct HookCommand: ParsableCommand {
       }
       let name = environment["PRE_COMMIT_REMOTE_NAME"] ?? remote.first ?? "origin"
       let findings = try working { try repository.prePushFindings(remote: name, updates: updates) }
-      try refuse(findings, hook: "pre-push", noun: "pushed pointer")
+      try refuse(findings, hook: "pre-push", noun: "pushed pointer", maxErrors: 0)
     }
   }
 }
@@ -93,12 +90,12 @@ extension RepositoryCommand {
   }
 
   /// Prints each finding on stderr and fails with the most serious exit code.
-  func refuse(_ findings: [HookFinding], hook: String, noun: String) throws {
+  func refuse(_ findings: [HookFinding], hook: String, noun: String, maxErrors: Int) throws {
     guard !findings.isEmpty else { return }
     for f in findings {
       if let report = f.report {
         writeDiagnostic("mlv \(hook): '\(f.data)' breaks its contract:")
-        let text = ContractReportText.text(report, maxErrors: report.violations.count)
+        let text = ContractReportText.text(report, maxErrors: maxErrors)
         for line in text.split(separator: "\n").dropFirst() { writeDiagnostic("  " + line) }
       } else {
         writeDiagnostic("mlv \(hook): '\(f.data)': \(f.problem ?? "")")

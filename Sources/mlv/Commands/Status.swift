@@ -39,7 +39,9 @@ struct Status: RepositoryCommand {
     let checks = working { repository.contractReports(entries.map(\.artifact)) }
     var violations: [String: (Int, String)] = [:]
     for (artifact, report, problem) in checks {
-      if let report, !report.valid { violations[artifact.pointerPath] = (report.total, "\(report.total) violations of \(report.contract)") }
+      if let report, !report.valid {
+        violations[artifact.pointerPath] = (report.total, "\(Output.count(report.total, "violation")) of \(report.contract)")
+      }
       if let problem { violations[artifact.pointerPath] = (1, problem) }
     }
     try report(entries, violations: violations)
