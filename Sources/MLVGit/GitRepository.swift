@@ -360,26 +360,7 @@ public final class GitRepository {
     return try walk(starts: Array(Set(starts)))
   }
 
-  private func walk(starts: [GitObjectID]) throws -> [GitObjectID] {
-    guard !starts.isEmpty else { return [] }
-    var walker: OpaquePointer?
-    try check(git_revwalk_new(&walker, repo), "walk history")
-    defer { git_revwalk_free(walker) }
-    try check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue), "sort history")
-    for start in starts {
-      var oid = start.raw
-      try check(git_revwalk_push(walker, &oid), "walk from \(start)")
-    }
-    var out: [GitObjectID] = []
-    var oid = git_oid()
-    while true {
-      let code = git_revwalk_next(&oid, walker)
-      if code == GIT_ITEROVER.rawValue { break }
-      try check(code, "walk history")
-      out.append(withUnsafePointer(to: oid) { GitObjectID($0) })
-    }
-    return out
-  }
+  private func walk(starts: [GitObjectID]) throws -> [GitObjectID] { try commits(from: starts, hiding: []) }
 
   /// A configuration value (e.g. `core.hooksPath`), or nil when unset.
   public func configValue(_ key: String) -> String? {

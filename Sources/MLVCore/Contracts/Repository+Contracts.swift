@@ -19,7 +19,7 @@ public struct TableInput {
   /// The store object holding it, when it is read from the store (the key of the check cache).
   public let object: ObjectID?
   /// The attached contract: its name and bytes.
-  public let contract: (name: String, bytes: [UInt8])?
+  public internal(set) var contract: (name: String, bytes: [UInt8])?
 }
 
 /// Contracts for plain files, outside any repository.
@@ -88,8 +88,9 @@ extension Repository {
       // Tracked but not checked out: read the pointer's version from the store.
       return try storedInput(pointer, name: path, path: path, format: format, contract: contract)
     }
-    let file = try Tables.file(absolute(path), displayName: userPath, format: format ?? TableFormat(fileName: path))
-    return TableInput(name: file.name, format: file.format, open: file.open, object: nil, contract: contract)
+    var input = try Tables.file(absolute(path), displayName: userPath, format: format)
+    input.contract = contract
+    return input
   }
 
   /// A tracked file read from the store, every chunk verified against its hash.
@@ -97,26 +98,14 @@ extension Repository {
   {
     if pointer.kind == .directory { throw ContractError.directory(name) }
     guard let format = format ?? TableFormat(fileName: path) else { throw DataError.unknownFormat(file: name) }
-    let store = self.store
-    let open: () throws -> any ByteSource
-    if pointer.kind == .blob {
-      open = {
-        var done = false
-        return PiecesByteSource {
-          if done { return nil }
-          done = true
-          return try store.read(pointer.id)
-        }
-      }
-    } else {
-      open = {
-        let chunks = try FileManifest.decode(store.read(pointer.id), id: pointer.id).chunks
-        var next = 0
-        return PiecesByteSource {
-          guard next < chunks.count else { return nil }
-          next += 1
-          return try store.read(chunks[next - 1].id)
-        }
+    let open: () throws -> any ByteSource = { [store] in
+      // A blob is one piece; a chunked file its chunks in order. Every read verifies its hash.
+      let pieces = pointer.kind == .blob ? [pointer.id] : try self.readFileManifest(pointer.id).chunks.map(\.id)
+      var next = 0
+      return PiecesByteSource {
+        guard next < pieces.count else { return nil }
+        next += 1
+        return try store.read(pieces[next - 1])
       }
     }
     return TableInput(name: name, format: format, open: open, object: pointer.id, contract: contract)
@@ -167,14 +156,13 @@ extension Repository {
   /// passed this very contract before.
   public func checkCached(_ input: TableInput, maxErrors: Int) throws -> CheckReport? {
     guard let (name, bytes) = input.contract else { return nil }
-    let contract = try Contract.parse(bytes, name: name)
     let marker = input.object.map { checkCachePath(object: $0, format: input.format, contract: bytes) }
     if let marker, let text = try? FileHandle(path: marker, flags: O_RDONLY).readAll(),
       let rows = Int(String(decoding: text, as: UTF8.self))
     {
       return CheckReport(data: input.name, contract: name, rows: rows)
     }
-    let report = try Tables.check(input, contract: contract, contractName: name, maxErrors: maxErrors)
+    let report = try Tables.check(input, contract: Contract.parse(bytes, name: name), contractName: name, maxErrors: maxErrors)
     if report.valid, let marker {
       try? makeDirectories(parentDirectory(marker))
       try? writeFileAtomically(marker, Array(String(report.rows).utf8), durable: false)

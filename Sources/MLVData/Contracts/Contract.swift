@@ -30,6 +30,9 @@ public struct Limit: Sendable, Equatable {
   /// The bound as a time, when it is one.
   public let time: Timestamp?
 
+  /// Where the bound sits on one line for comparing bounds: the number, else the time.
+  var orderKey: Double? { number ?? time.map { Double($0.micros) } }
+
   /// A bound from its text.
   public init(_ text: String, exclusive: Bool = false) {
     self.text = text
@@ -239,12 +242,8 @@ public struct Contract: Sendable, Equatable {
       if (rule.minLength != nil || rule.maxLength != nil) && [.integer, .float, .boolean, .datetime].contains(rule.type) {
         throw bad("'min_length' and 'max_length' apply to string and category columns")
       }
-    }
-    for rule in columns {
-      if let a = rule.min, let b = rule.max {
-        let lo = a.number ?? a.time.map { Double($0.micros) }
-        let hi = b.number ?? b.time.map { Double($0.micros) }
-        if let lo, let hi, lo > hi { throw reader.error(node, "column '\(rule.name)': min \(a.text) is above max \(b.text)") }
+      if let a = rule.min, let b = rule.max, let lo = a.orderKey, let hi = b.orderKey, lo > hi {
+        throw bad("min \(a.text) is above max \(b.text)")
       }
     }
     if let a = minRows, let b = maxRows, a > b { throw reader.error(node, "'rows': min \(a) is above max \(b)") }

@@ -68,7 +68,7 @@ public enum ContractChecker {
     try reader.read(
       source,
       consumer: { names in
-        state.header(names, jsonLines: reader.format == .jsonl)
+        state.header(names)
         return CheckConsumer(contract: contract, plans: state.plans, headerMap: state.headerMap, maxErrors: maxErrors)
       },
       merge: { partial, position in
@@ -209,7 +209,6 @@ struct CheckConsumer: BatchConsumer {
     var regexes: [Regex<AnyRegexOutput>?]
     var uniqueSlot: [Int] = []
     var row = 0
-    var field = 0
 
     init(consumer: CheckConsumer, batch: RecordBatch) {
       self.consumer = consumer
@@ -250,7 +249,6 @@ struct CheckConsumer: BatchConsumer {
         let end = fields.rowStart(r + 1)
         var i = fields.rowStart(r)
         while i < end {
-          field = i
           let c = fields.column(i, row: r)
           let p = map[c]
           if p < 0 {
@@ -268,7 +266,6 @@ struct CheckConsumer: BatchConsumer {
           // A key absent from the row is null there (a column absent from the whole file is
           // reported once instead: see `MergeState.finish`).
           for plan in plans where present[plan.index] != r && !plan.nullable {
-            field = -1
             violate(plan, .nullable, value: nil, "a null in a column that is not nullable (the key is absent)")
           }
         }
@@ -464,7 +461,6 @@ struct MergeState {
   var uniqueSeen: [Set<UInt64>]
   var seenColumns: Set<String> = []
   var extrasReported: Set<String> = []
-  var jsonLines = false
   let columnOrder: [String: Int]
 
   struct Key: Hashable {
@@ -481,27 +477,24 @@ struct MergeState {
     uniqueSeen = Array(repeating: [], count: contract.columns.filter(\.unique).count)
   }
 
-  mutating func tableViolation(_ column: Int?, _ rule: Rule, _ message: String, end: Bool = false) {
+  /// Counts and keeps a violation of the whole table (about `column` when named; a column the
+  /// contract does not name is summarised with the table's).
+  mutating func tableViolation(_ column: String?, _ rule: Rule, _ message: String, end: Bool = false) {
     total += 1
-    counts[Key(column: column, rule: rule), default: 0] += 1
-    let v = Violation(row: nil, line: nil, column: column.map { contract.columns[$0].name }, rule: rule, value: nil, message: message)
+    counts[Key(column: column.flatMap { columnOrder[$0] }, rule: rule), default: 0] += 1
+    let v = Violation(row: nil, line: nil, column: column, rule: rule, value: nil, message: message)
     if end { endViolations.append(v) } else { tableViolations.append(v) }
   }
 
-  mutating func header(_ names: [String], jsonLines: Bool) {
-    self.jsonLines = jsonLines
-    guard !jsonLines else { return }
-    let byName = Dictionary(plans.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
-    headerMap = names.map { byName[$0] ?? -1 }
+  /// The header of a CSV or TSV file (JSON Lines has none: its names come with each batch).
+  mutating func header(_ names: [String]) {
+    headerMap = names.map { columnOrder[$0] ?? -1 }
     seenColumns = Set(names)
-    for name in names where byName[name] == nil && !contract.extraColumns {
-      total += 1
-      counts[Key(column: nil, rule: .extraColumns), default: 0] += 1
-      tableViolations.append(
-        Violation(row: nil, line: nil, column: name, rule: .extraColumns, value: nil, message: "column '\(name)' is not in the contract"))
+    for name in names where columnOrder[name] == nil && !contract.extraColumns {
+      tableViolation(name, .extraColumns, "column '\(name)' is not in the contract")
     }
     if contract.ordered {
-      let order = names.compactMap { byName[$0] }
+      let order = names.compactMap { columnOrder[$0] }
       if order != order.sorted() { tableViolation(nil, .ordered, "the columns are not in the contract's order") }
     }
   }
@@ -542,12 +535,8 @@ struct MergeState {
     }
     seenColumns.formUnion(partial.seenColumns)
     for extra in partial.extraColumns where !contract.extraColumns && extrasReported.insert(extra.name).inserted {
-      total += 1
-      counts[Key(column: nil, rule: .extraColumns), default: 0] += 1
-      tableViolations.append(
-        Violation(
-          row: nil, line: nil, column: extra.name, rule: .extraColumns, value: nil,
-          message: "key '\(extra.name)' is not in the contract (first in row \(position.rowsBefore + Int(extra.row) + 1))"))
+      tableViolation(
+        extra.name, .extraColumns, "key '\(extra.name)' is not in the contract (first in row \(position.rowsBefore + Int(extra.row) + 1))")
     }
     rows = position.rowsBefore + partial.rowCount
   }
@@ -556,14 +545,14 @@ struct MergeState {
     for plan in plans {
       let rule = contract.columns[plan.index]
       if !seenColumns.contains(plan.name) {
-        if rule.required { tableViolation(plan.index, .required, "required column '\(plan.name)' is missing") }
+        if rule.required { tableViolation(plan.name, .required, "required column '\(plan.name)' is missing") }
         continue
       }
       if let share = rule.maxNullShare, rows > 0 {
         let nulls = rows - nonNull[plan.index]
         if Double(nulls) / Double(rows) > share {
           tableViolation(
-            plan.index, .maxNullShare, "\(nulls) of \(rows) values are null (\(percent(nulls, rows))), above the limit \(share)", end: true)
+            plan.name, .maxNullShare, "\(nulls) of \(rows) values are null (\(percent(nulls, rows))), above the limit \(share)", end: true)
         }
       }
     }

@@ -163,9 +163,7 @@ enum PanderaSchema {
 
   /// The stricter of two bounds (by number, else by time; exclusive wins a tie).
   static func tighter(_ old: Limit?, _ new: Limit, lower: Bool) -> Limit {
-    guard let old else { return new }
-    func key(_ l: Limit) -> Double? { l.number ?? l.time.map { Double($0.micros) } }
-    guard let a = key(old), let b = key(new) else { return new }
+    guard let old, let a = old.orderKey, let b = new.orderKey else { return new }
     if a == b { return old.exclusive ? old : new }
     return (lower ? b > a : b < a) ? new : old
   }

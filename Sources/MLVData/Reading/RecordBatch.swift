@@ -42,8 +42,6 @@ struct GrowableBuffer<Element: BitwiseCopyable>: ~Copyable {
     count += n
   }
 
-  mutating func removeAll() { count = 0 }
-
   private mutating func grow(to newCapacity: Int) {
     let bigger = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
     bigger.update(from: base, count: count)
@@ -130,10 +128,6 @@ public final class RecordBatch {
 
   /// The text of field `i` (for the header).
   func text(_ i: Int) -> String { String(decoding: view().value(i), as: UTF8.self) }
-}
-
-extension GrowableBuffer {
-  mutating func removeLast() { count -= 1 }
 }
 
 /// Read access to a tokenized batch: plain pointers, so the hot loops pay for nothing but the loads.

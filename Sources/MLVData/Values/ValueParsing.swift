@@ -95,14 +95,8 @@ public enum ValueParsing {
   /// A decimal integer: optional sign, digits only, within 64 bits.
   @inline(__always) public static func int64(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
     let n = b.count
-    guard n > 0 else { return nil }
-    var i = 0
-    var negative = false
-    if b[0] == 0x2D || b[0] == 0x2B {
-      negative = b[0] == 0x2D
-      i = 1
-      guard n > 1 else { return nil }
-    }
+    var (negative, i) = sign(b)
+    guard n > i else { return nil }
     var value: UInt64 = 0
     while i < n {
       let d = b[i] &- 0x30
@@ -121,23 +115,25 @@ public enum ValueParsing {
     return Int64(value)
   }
 
+  /// Whether `b` starts with a minus, and where its digits start (after a `-` or `+`).
+  @inline(__always) static func sign(_ b: UnsafeBufferPointer<UInt8>) -> (negative: Bool, start: Int) {
+    guard let first = b.first, first == 0x2D || first == 0x2B else { return (false, 0) }
+    return (first == 0x2D, 1)
+  }
+
   private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
 
   /// A decimal number (`-1.5e3`, `.5`, `2.`) or `inf`/`infinity`/`nan` in any case, correctly rounded.
   public static func double(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
     let n = b.count
     guard n > 0 else { return nil }
-    var i = 0
-    var negative = false
-    if b[0] == 0x2D || b[0] == 0x2B {
-      negative = b[0] == 0x2D
-      i = 1
-    }
+    var (negative, i) = sign(b)
     var mantissa: UInt64 = 0
-    var digits = 0
     var significant = 0
     var exponent = 0
     var sawDigit = false
+    // Digits past 19 significant ones are not kept: before the point they scale the value up;
+    // after it they are dropped (and the value goes to `strtod`).
     while i < n, b[i] &- 0x30 < 10 {
       sawDigit = true
       if significant < 19 {
@@ -147,7 +143,6 @@ public enum ValueParsing {
         exponent += 1
         significant += 1
       }
-      digits += 1
       i += 1
     }
     if i < n && b[i] == 0x2E {
@@ -161,7 +156,6 @@ public enum ValueParsing {
         } else {
           significant += 1
         }
-        digits += 1
         i += 1
       }
     }

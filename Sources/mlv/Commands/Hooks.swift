@@ -102,10 +102,8 @@ extension RepositoryCommand {
       }
     }
     let status = findings.contains { $0.status == .contractViolation } ? ExitStatus.contractViolation : findings[0].status
-    let reason =
-      status == .contractViolation
-      ? "the commit is refused: \(Output.count(findings.count, noun)) \(findings.count == 1 ? "fails" : "fail") its check"
-      : "\(hook == "pre-push" ? "the push" : "the commit") is refused: \(Output.count(findings.count, noun)) \(findings.count == 1 ? "fails" : "fail") its check"
+    let subject = hook == "pre-push" ? "the push" : "the commit"
+    let reason = "\(subject) is refused: \(Output.count(findings.count, noun)) \(findings.count == 1 ? "fails" : "fail") its check"
     throw ContractError.hookRefused(hook: hook, reason: reason, status: status)
   }
 }
