@@ -96,11 +96,18 @@ extension Repository {
   /// A tracked file read from the store, every chunk verified against its hash.
   func storedInput(_ pointer: Pointer, name: String, path: String, format: TableFormat?, contract: (String, [UInt8])?) throws -> TableInput
   {
-    if pointer.kind == .directory { throw ContractError.directory(name) }
+    try storedInput(kind: pointer.kind, id: pointer.id, name: name, path: path, format: format, contract: contract)
+  }
+
+  /// A tracked file's content by its kind and id, read from the store.
+  func storedInput(kind: TrackedKind, id: ObjectID, name: String, path: String, format: TableFormat?, contract: (String, [UInt8])?) throws
+    -> TableInput
+  {
+    if kind == .directory { throw ContractError.directory(name) }
     guard let format = format ?? TableFormat(fileName: path) else { throw DataError.unknownFormat(file: name) }
     let open: () throws -> any ByteSource = { [store] in
       // A blob is one piece; a chunked file its chunks in order. Every read verifies its hash.
-      let pieces = pointer.kind == .blob ? [pointer.id] : try self.readFileManifest(pointer.id).chunks.map(\.id)
+      let pieces = kind == .blob ? [id] : try self.readFileManifest(id).chunks.map(\.id)
       var next = 0
       return PiecesByteSource {
         guard next < pieces.count else { return nil }
@@ -108,7 +115,7 @@ extension Repository {
         return try store.read(pieces[next - 1])
       }
     }
-    return TableInput(name: name, format: format, open: open, object: pointer.id, contract: contract)
+    return TableInput(name: name, format: format, open: open, object: id, contract: contract)
   }
 
   /// Attaches `contract` (a path; nil detaches) to tracked data by rewriting its pointer.

@@ -22,6 +22,8 @@ public enum ExitStatus: Int32, Sendable {
   case ioFailure = 8
   /// A stage's command failed (or did not produce what it declared); nothing was recorded.
   case commandFailed = 9
+  /// `drift --fail-on-drift` found the data drifted.
+  case driftDetected = 10
   /// A bug in mlv.
   case internalError = 70
 }

@@ -157,24 +157,35 @@ enum ContractCLIError: UserFacingError {
 extension RepositoryCommand {
   /// The table the user named: tracked data (at a revision) in a repository, else a plain file.
   func openInput(_ options: ContractCommand.DataOptions, cwd: String) throws -> (input: TableInput, repository: Repository?) {
-    let repository: Repository?
-    do { repository = try openRepository() } catch let error as CoreError {
-      // Outside an mlv repository, plain files still work; a broken repository is an error.
-      guard case .notInitialised = error else { throw error }
-      repository = nil
-    } catch let error as UserFacingError where error.exitStatus == .notARepository {
-      repository = nil
-    }
+    try openTable(options.data, revision: options.rev, format: options.format, cwd: cwd)
+  }
+
+  /// A table: tracked data (the work-tree file, or at `revision` the committed version from the
+  /// store), or outside any repository a plain file.
+  func openTable(_ data: String, revision: String?, format: TableFormat?, cwd: String) throws -> (
+    input: TableInput, repository: Repository?
+  ) {
+    let repository = try openRepositoryIfAny()
     if let repository {
       do {
-        return (try repository.tableInput(options.data, revision: options.rev, format: options.format, cwd: cwd), repository)
-      } catch CoreError.outsideRepository where options.rev == nil {
+        return (try repository.tableInput(data, revision: revision, format: format, cwd: cwd), repository)
+      } catch CoreError.outsideRepository where revision == nil {
         // A file elsewhere on disk is read as a plain file.
       }
     }
-    guard options.rev == nil else { throw ContractCLIError.revisionOutsideRepository }
-    let path = options.data.hasPrefix("/") ? options.data : cwd + "/" + options.data
-    return (try Tables.file(path, displayName: options.data, format: options.format), nil)
+    guard revision == nil else { throw ContractCLIError.revisionOutsideRepository }
+    let path = data.hasPrefix("/") ? data : cwd + "/" + data
+    return (try Tables.file(path, displayName: data, format: format), repository)
+  }
+
+  /// The repository around the current directory, or nil outside one (a broken one is an error).
+  func openRepositoryIfAny() throws -> Repository? {
+    do { return try openRepository() } catch let error as CoreError {
+      guard case .notInitialised = error else { throw error }
+      return nil
+    } catch let error as UserFacingError where error.exitStatus == .notARepository {
+      return nil
+    }
   }
 }
 

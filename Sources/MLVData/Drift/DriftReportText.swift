@@ -1,0 +1,195 @@
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The report for people (a table) and for scripts (JSON, `"format": "mlv-drift"`).
+public enum DriftReportText {
+  /// The JSON document's version.
+  public static let version = 1
+
+  /// A number for the table: 4 significant digits, or scientific for tiny values.
+  public static func number(_ x: Double?) -> String {
+    guard let x else { return "" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    if x == 0 { return "0" }
+    if abs(x) < 1e-4 || abs(x) >= 1e7 {
+      let e = Int((log10(abs(x))).rounded(.down))
+      let m = x / pow10(e)
+      return "\(fixed(m, 2))e\(e < 0 ? "-" : "+")\(abs(e) < 10 ? "0" : "")\(abs(e))"
+    }
+    let digits = max(0, 3 - Int((log10(abs(x))).rounded(.down)))
+    return fixed(x, digits)
+  }
+
+  static func pow10(_ e: Int) -> Double {
+    var r = 1.0
+    for _ in 0..<abs(e) { r *= 10 }
+    return e < 0 ? 1 / r : r
+  }
+
+  /// `x` with `digits` decimals (no trailing zeros past the first).
+  static func fixed(_ x: Double, _ digits: Int) -> String {
+    let scale = pow10(digits)
+    let scaled = (abs(x) * scale).rounded()
+    let whole = (scaled / scale).rounded(.down)
+    var frac = String(Int(scaled - whole * scale))
+    while frac.count < digits { frac = "0" + frac }
+    var text = (x < 0 && scaled != 0 ? "-" : "") + String(Int(whole))
+    if digits > 0 {
+      while frac.count > 1 && frac.hasSuffix("0") { frac.removeLast() }
+      if frac != "0" { text += "." + frac }
+    }
+    return text
+  }
+
+  static func percent(_ share: Double) -> String { number(share * 100) + "%" }
+
+  /// The terminal report.
+  public static func text(_ report: DriftReport, referenceDescription: String) -> String {
+    var out = "drift of '\(report.current)' (\(rows(report.currentRows))) from \(referenceDescription) (\(rows(report.referenceRows)))\n\n"
+    var table = [["column", "type", "test", "statistic", "p-value", "threshold", "drifted"]]
+    for c in report.columns where c.skipped == nil {
+      let name = c.role == .feature ? c.name : "\(c.name) (\(c.role.rawValue))"
+      table.append([
+        name, c.kind.rawValue, c.method?.rawValue ?? "", number(c.statistic), number(c.pValue), number(c.threshold),
+        c.drifted ? "DRIFT" : "no",
+      ])
+    }
+    out += layout(table)
+    let skipped = report.columns.filter { $0.skipped != nil }
+    if !skipped.isEmpty {
+      out += "\nskipped:\n"
+      for c in skipped { out += "  \(c.name): \(c.skipped!)\n" }
+    }
+    var remarks: [String] = []
+    for c in report.columns {
+      let rm = share(c.referenceMissing, of: report.referenceRows)
+      let cm = share(c.currentMissing, of: report.currentRows)
+      if c.referenceMissing > 0 || c.currentMissing > 0 {
+        remarks.append("\(c.name): missing values \(percent(rm)) in the reference, \(percent(cm)) in the current data")
+      }
+      if c.referenceInfinite + c.currentInfinite > 0 {
+        remarks.append(
+          "\(c.name): infinite values left out: \(c.referenceInfinite) in the reference, \(c.currentInfinite) in the current data")
+      }
+      if c.newCategoryCount > 0 {
+        let top = c.newCategories.prefix(3).map { "'\($0.value)' \($0.count)" }.joined(separator: ", ")
+        remarks.append(
+          "\(c.name): \(c.newCategoryCount) new value\(c.newCategoryCount == 1 ? "" : "s") in \(rows(c.newCategoryRows)) (\(top)\(c.newCategoryCount > 3 ? ", …" : ""))"
+        )
+      }
+      if c.vanishedCategoryCount > 0 {
+        let top = c.vanishedCategories.prefix(3).map { "'\($0.value)'" }.joined(separator: ", ")
+        remarks.append(
+          "\(c.name): \(c.vanishedCategoryCount) reference value\(c.vanishedCategoryCount == 1 ? "" : "s") absent (\(top)\(c.vanishedCategoryCount > 3 ? ", …" : ""))"
+        )
+      }
+      for note in c.notes { remarks.append("\(c.name): \(note)") }
+    }
+    if !remarks.isEmpty {
+      out += "\nnotes:\n"
+      for r in remarks { out += "  \(r)\n" }
+    }
+    out += "\n"
+    for c in report.columns where c.role != .feature && c.skipped == nil {
+      out += "\(c.role.rawValue) drift ('\(c.name)'): \(c.drifted ? "yes" : "no")\n"
+    }
+    let tested = report.tested.count
+    out +=
+      "dataset drift: \(report.datasetDrift ? "YES" : "no"): \(report.driftedCount) of \(tested) column\(tested == 1 ? "" : "s") drifted (\(percent(report.share)); the verdict needs \(percent(report.driftShare)))\n"
+    return out
+  }
+
+  static func rows(_ n: Int) -> String { "\(n) row\(n == 1 ? "" : "s")" }
+
+  static func share(_ n: Int, of total: Int) -> Double { total == 0 ? 0 : Double(n) / Double(total) }
+
+  static func layout(_ rows: [[String]]) -> String {
+    var widths = [Int](repeating: 0, count: rows.first?.count ?? 0)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+      row.enumerated().map { i, cell in
+        i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+      }.joined(separator: "  ")
+    }.joined(separator: "\n") + "\n"
+  }
+
+  /// The JSON document.
+  public static func json(_ report: DriftReport, reference: [String: CanonicalJSON.Value]) -> CanonicalJSON.Value {
+    var ref = reference
+    ref["name"] = .string(report.reference)
+    ref["rows"] = .integer(report.referenceRows)
+    var doc: [String: CanonicalJSON.Value] = [
+      "format": .string("mlv-drift"),
+      "version": .integer(version),
+      "reference": .object(ref),
+      "current": .object(["name": .string(report.current), "rows": .integer(report.currentRows)]),
+      "dataset": .object([
+        "drifted": .bool(report.datasetDrift), "drifted_columns": .integer(report.driftedCount),
+        "tested_columns": .integer(report.tested.count), "share": .number(report.share), "drift_share": .number(report.driftShare),
+      ]),
+      "columns": .array(report.columns.map(column)),
+    ]
+    for c in report.columns where c.role != .feature {
+      doc[c.role.rawValue] = .object([
+        "column": .string(c.name), "drifted": c.skipped == nil ? .bool(c.drifted) : .null,
+      ])
+    }
+    return .object(doc)
+  }
+
+  static func value(_ x: Double?) -> CanonicalJSON.Value {
+    guard let x else { return .null }
+    if x.isInfinite { return .string(x > 0 ? "inf" : "-inf") }
+    return .number(x)
+  }
+
+  static func column(_ c: ColumnDrift) -> CanonicalJSON.Value {
+    var o: [String: CanonicalJSON.Value] = [
+      "column": .string(c.name), "role": .string(c.role.rawValue), "type": .string(c.kind.rawValue),
+      "drifted": .bool(c.drifted),
+      "missing": .object(["reference": .integer(c.referenceMissing), "current": .integer(c.currentMissing)]),
+    ]
+    if let s = c.skipped {
+      o["skipped"] = .string(s)
+      return .object(o)
+    }
+    o["test"] = .string(c.method!.rawValue)
+    o["statistic"] = value(c.statistic)
+    o["p_value"] = value(c.pValue)
+    o["score"] = value(c.score)
+    o["threshold"] = value(c.threshold)
+    if c.referenceInfinite + c.currentInfinite > 0 {
+      o["infinite"] = .object(["reference": .integer(c.referenceInfinite), "current": .integer(c.currentInfinite)])
+    }
+    o["distinct"] = .object([
+      "reference": c.referenceDistinct.map { .integer($0) } ?? .null, "current": c.currentDistinct.map { .integer($0) } ?? .null,
+    ])
+    func categories(_ list: [CategoryCount], count: Int) -> CanonicalJSON.Value {
+      .object(["count": .integer(count), "top": .array(list.map { .object(["value": .string($0.value), "count": .integer($0.count)]) })])
+    }
+    if c.newCategoryCount > 0 {
+      var n = categories(c.newCategories, count: c.newCategoryCount).object!
+      n["rows"] = .integer(c.newCategoryRows)
+      o["new_values"] = .object(n)
+    }
+    if c.vanishedCategoryCount > 0 { o["absent_values"] = categories(c.vanishedCategories, count: c.vanishedCategoryCount) }
+    func summary(_ s: NumericSummary?) -> CanonicalJSON.Value {
+      guard let s else { return .null }
+      return .object([
+        "count": .integer(s.count), "mean": .number(s.mean), "std": .number(s.std), "min": .number(s.min), "p25": .number(s.p25),
+        "median": .number(s.median), "p75": .number(s.p75), "max": .number(s.max),
+      ])
+    }
+    if c.referenceSummary != nil {
+      o["reference"] = summary(c.referenceSummary)
+      o["current"] = summary(c.currentSummary)
+    }
+    if !c.notes.isEmpty { o["notes"] = .array(c.notes.map { .string($0) }) }
+    return .object(o)
+  }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import MLVCore
+import MLVData
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+struct Drift: RepositoryCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Compare current data with the data a commit trained on, column by column, and say what drifted.",
+    discussion: """
+      The reference is the table that the run recorded at --rev read (the work tree's mlv.lock without --rev), \
+      from the store, or --reference. Each column gets Evidently's default test unless --method says otherwise \
+      (docs/drift.md). With --fail-on-drift the exit code is 10 when the dataset, the target or the prediction drifted.
+      """)
+
+  @Option(help: "The commit whose recorded run gives the reference (default: the work tree's mlv.lock).")
+  var rev: String?
+
+  @Option(help: "The stage whose input table is the reference (default: the only stage that read a table).")
+  var stage: String?
+
+  @Option(help: "A reference table instead of a run's: tracked data (read at --rev from the store) or a file.")
+  var reference: String?
+
+  @Option(help: "The current data: a CSV, TSV or JSON Lines file (optionally gzip-compressed).")
+  var current: String
+
+  @Option(parsing: .upToNextOption, help: "Compare only these columns (several names, or comma-separated).")
+  var columns: [String] = []
+
+  @Option(help: "The target column: its drift is reported as target drift.")
+  var target: String?
+
+  @Option(help: "The prediction column: its drift is reported as prediction drift.")
+  var prediction: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "METHOD for every column it can test, or COLUMN=METHOD (repeatable).",
+      discussion: "Methods: \(DriftMethod.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "method"))
+  var method: [String] = []
+
+  @Option(help: ArgumentHelp("THRESHOLD for every column, or COLUMN=THRESHOLD (repeatable).", valueName: "threshold"))
+  var threshold: [String] = []
+
+  @Option(help: "The dataset drifts when at least this share of the tested columns drifted.")
+  var driftShare = 0.5
+
+  @Flag(help: "Print the report as JSON.")
+  var json = false
+
+  @Option(help: "Also write the report as one self-contained HTML file.")
+  var html: String?
+
+  @Flag(help: "Exit 10 when the dataset, the target or the prediction drifted.")
+  var failOnDrift = false
+
+  func validate() throws {
+    if stage != nil && reference != nil { throw ValidationError("--stage and --reference cannot be combined") }
+    guard driftShare > 0 && driftShare <= 1 else { throw ValidationError("--drift-share must be above 0 and at most 1") }
+    _ = try driftOptions()
+  }
+
+  /// The options for the analysis, from the command line.
+  func driftOptions() throws -> DriftOptions {
+    var options = DriftOptions()
+    let names = columns.flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
+    options.columns = names.isEmpty ? nil : names
+    options.target = target
+    options.prediction = prediction
+    options.driftShare = driftShare
+    func split(_ text: String) -> (column: String?, value: String) {
+      guard let eq = text.lastIndex(of: "=") else { return (nil, text) }
+      return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+    }
+    for text in method {
+      let (column, value) = split(text)
+      guard let m = DriftMethod(rawValue: value.lowercased()) else {
+        throw ValidationError(
+          "unknown method '\(value)' in --method \(text); methods: \(DriftMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      if let column { options.columnMethods[column] = m } else { options.method = m }
+    }
+    for text in threshold {
+      let (column, value) = split(text)
+      guard let t = Double(value), t.isFinite, t >= 0 else {
+        throw ValidationError("--threshold \(text): the threshold must be a number, 0 or more")
+      }
+      if let column { options.columnThresholds[column] = t } else { options.threshold = t }
+    }
+    return options
+  }
+
+  func run() throws {
+    let options = try driftOptions()
+    let (report, referenceDescription, source) = try working { () throws -> (DriftReport, String, [String: Value]) in
+      let referenceInput: TableInput
+      var description: String
+      var source: [String: Value] = [:]
+      if let reference {
+        referenceInput = try openTable(reference, revision: rev, format: nil, cwd: cwd).input
+        description = "'\(referenceInput.name)'"
+      } else {
+        guard let repository = try openRepositoryIfAny() else {
+          throw DriftCLIError.noReference
+        }
+        let found = try repository.driftReference(revision: rev, stage: stage, format: nil)
+        referenceInput = found.input
+        description = "'\(found.input.name)'"
+        if let s = found.source.stage {
+          description += " (read by stage '\(s)')"
+          source["stage"] = .string(s)
+        }
+        if let record = found.source.record { source["record"] = .string(record.description) }
+        source["revision"] = .string(found.source.revision)
+      }
+      let currentInput = try openTable(current, revision: nil, format: nil, cwd: cwd).input
+      var wanted: Set<String>?
+      if let names = options.columns { wanted = Set(names + [options.target, options.prediction].compactMap { $0 }) }
+      let ref = try TableSample.read(
+        referenceInput.open, reader: TableReader(format: referenceInput.format, name: referenceInput.name), wanted: wanted)
+      let cur = try TableSample.read(
+        currentInput.open, reader: TableReader(format: currentInput.format, name: currentInput.name), wanted: wanted)
+      return (try DriftAnalysis.compare(reference: ref, current: cur, options: options), description, source)
+    }
+    if let html {
+      let path = html.hasPrefix("/") ? html : cwd + "/" + html
+      try writeFileAtomically(path, Array(DriftReportHTML.render(report, referenceDescription: referenceDescription).utf8), durable: false)
+    }
+    if json {
+      Output.canonical(DriftReportText.json(report, reference: source))
+    } else {
+      print(DriftReportText.text(report, referenceDescription: referenceDescription), terminator: "")
+      if let html { print("wrote '\(html)'") }
+    }
+    if failOnDrift {
+      let roles = report.columns.filter { $0.role != .feature && $0.skipped == nil && $0.drifted }.map {
+        "\($0.role.rawValue) '\($0.name)'"
+      }
+      if report.datasetDrift || !roles.isEmpty {
+        var what: [String] = []
+        if report.datasetDrift { what.append("\(report.driftedCount) of \(report.tested.count) columns") }
+        throw DriftCLIError.drifted((what + roles).joined(separator: ", "))
+      }
+    }
+  }
+}
+
+enum DriftCLIError: UserFacingError {
+  case noReference
+  case drifted(String)
+
+  var message: String {
+    switch self {
+    case .noReference: return "no reference: outside an mlv repository, pass --reference FILE"
+    case .drifted(let what): return "drift detected: \(what)"
+    }
+  }
+
+  var hint: String? {
+    switch self {
+    case .noReference: return nil
+    case .drifted: return "the report above says which columns moved; retrain, or raise --drift-share or --threshold if this is expected"
+    }
+  }
+
+  var exitStatus: ExitStatus {
+    switch self {
+    case .noReference: return .notARepository
+    case .drifted: return .driftDetected
+    }
+  }
+}
