@@ -55,9 +55,9 @@ public struct ColumnSample: Sendable {
   public var temporal = true
   /// The finite numbers, while `numeric` (sorted after reading).
   public var numbers: [Double] = []
-  /// While reading: the numbers of the batches merged so far, one array each (concatenated
-  /// only by the sort, so no array grows to twice what it holds).
-  var chunks: [[Double]] = []
+  /// While reading: the numbers of the batches merged so far, outside the heap (see
+  /// `NumberSegments`); the sort turns them into `numbers`.
+  var segments: NumberSegments?
   /// The distinct values and their counts, once the column is not numeric. Booleans are
   /// counted as `true` and `false` whatever their spelling.
   public var categories = CategoryCounts()
@@ -70,14 +70,14 @@ public struct ColumnSample: Sendable {
   public init() {}
 
   /// Values present (not missing), infinities included.
-  public var present: Int { numeric ? numbers.count + chunks.reduce(0) { $0 + $1.count } + infinite : categories.total }
+  public var present: Int { numeric ? numbers.count + (segments?.count ?? 0) + infinite : categories.total }
 
   /// Turns a numeric sample into text: used within a batch when a non-number appears.
   mutating func becomeText() {
     numeric = false
     integer = false
     numbers = []
-    chunks = []
+    segments = nil
     infinite = 0
   }
 
@@ -87,8 +87,10 @@ public struct ColumnSample: Sendable {
     temporal = temporal && o.temporal
     if numeric && o.numeric {
       integer = integer && o.integer
-      chunks += o.chunks
-      if !o.numbers.isEmpty { chunks.append(o.numbers) }
+      if !o.numbers.isEmpty {
+        if segments == nil { segments = NumberSegments() }
+        o.numbers.withUnsafeBufferPointer { segments!.append($0) }
+      }
       infinite += o.infinite
       return
     }
@@ -185,11 +187,11 @@ extension ColumnSample {
   /// Ends reading: a numeric column sorts its numbers; booleans are counted by value.
   mutating func finish() {
     if numeric {
-      var taken: [[Double]] = []
-      swap(&taken, &chunks)
-      if !numbers.isEmpty { taken.append(numbers) }
+      let all = segments ?? NumberSegments()
+      segments = nil
+      numbers.withUnsafeBufferPointer { all.append($0) }
       numbers = []
-      numbers = RadixSort.sorted(&taken)
+      numbers = RadixSort.sorted(all)
       boolean = false
       temporal = false
     } else if boolean && !tooManyDistinct && present > 0 {
@@ -363,5 +365,48 @@ struct DriftConsumer: BatchConsumer {
         s.categories.add(v)
       }
     }
+  }
+}
+
+/// Numbers appended in batches, kept in 1 MiB mappings of their own rather than the heap: the
+/// heap churns with batches, and long-lived arrays scattered among them would keep it from
+/// being reused (the peak grew by a third). Appended from one thread; read by the sort.
+final class NumberSegments: @unchecked Sendable {
+  static let perSegment = (1 << 20) / MemoryLayout<Double>.stride
+  private(set) var segments: [UnsafeMutablePointer<Double>] = []
+  private(set) var count = 0
+
+  func append(_ values: UnsafeBufferPointer<Double>) {
+    var from = 0
+    while from < values.count {
+      let used = count % Self.perSegment
+      if used == 0 && count / Self.perSegment == segments.count { segments.append(Self.map()) }
+      let n = min(Self.perSegment - used, values.count - from)
+      (segments[count / Self.perSegment] + used).update(from: values.baseAddress! + from, count: n)
+      count += n
+      from += n
+    }
+  }
+
+  /// The values of segment `k`.
+  func segment(_ k: Int) -> UnsafeBufferPointer<Double> {
+    UnsafeBufferPointer(start: segments[k], count: min(Self.perSegment, count - k * Self.perSegment))
+  }
+
+  private var released = false
+
+  /// Releases every segment now.
+  func releaseAll() {
+    guard !released else { return }
+    released = true
+    for k in segments.indices { munmap(segments[k], 1 << 20) }
+  }
+
+  deinit { releaseAll() }
+
+  private static func map() -> UnsafeMutablePointer<Double> {
+    let p = mmap(nil, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    guard let p, p != MAP_FAILED else { fatalError("cannot map 1 MiB of memory") }
+    return p.bindMemory(to: Double.self, capacity: perSegment)
   }
 }

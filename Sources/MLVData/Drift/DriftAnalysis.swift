@@ -338,7 +338,7 @@ public enum DriftAnalysis {
         CategoryCount(value: counted.keys[$0], count: counted.reference[$0])
       }
     }
-    let (statistic, p) = score(method, kind: kind, r: r, c: c, categories: counted)
+    let (statistic, p) = score(method, kind: kind, r: r, c: c, categories: counted, referenceStd: out.referenceSummary?.std)
     out.statistic = statistic
     out.pValue = method.isTest ? p : nil
     if let s = out.score { out.drifted = method.drifted(score: s, threshold: out.threshold!) }
@@ -379,9 +379,9 @@ public enum DriftAnalysis {
   }
 
   /// The statistic and p-value (tests) of `method`.
-  static func score(_ method: DriftMethod, kind: DriftColumnKind, r: ColumnSample, c: ColumnSample, categories: Categories?)
-    -> (Double, Double?)
-  {
+  static func score(
+    _ method: DriftMethod, kind: DriftColumnKind, r: ColumnSample, c: ColumnSample, categories: Categories?, referenceStd: Double? = nil
+  ) -> (Double, Double?) {
     switch method {
     case .ks:
       let t = DriftStatistics.ksTwoSample(r.numbers, c.numbers)
@@ -390,7 +390,7 @@ public enum DriftAnalysis {
       let t = DriftStatistics.andersonDarling(r.numbers, c.numbers)
       return (t.statistic, t.pValue)
     case .wasserstein:
-      let norm = max(DriftStatistics.standardDeviation(r.numbers), 0.001)
+      let norm = max(referenceStd ?? DriftStatistics.standardDeviation(r.numbers), 0.001)
       return (DriftStatistics.wasserstein(r.numbers, c.numbers) / norm, nil)
     case .chisquare:
       let v = categories!
