@@ -152,6 +152,7 @@ struct Drift: RepositoryCommand {
       if report.datasetDrift || !roles.isEmpty {
         var what: [String] = []
         if report.datasetDrift { what.append("\(report.driftedCount) of \(report.tested.count) columns") }
+        fflush(nil)  // the report first, then the error line, also when both go to one log
         throw DriftCLIError.drifted((what + roles).joined(separator: ", "))
       }
     }
