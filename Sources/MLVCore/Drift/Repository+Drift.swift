@@ -6,8 +6,9 @@ import MLVStore
 public enum DriftReferenceError: UserFacingError, Equatable {
   /// Several recorded stages read tables, and none was named.
   case ambiguousStage(side: String, stages: [String])
-  /// The stage read no table, or several.
+  /// The stage read no table, or several; or no stage read one.
   case noTable(stage: String, side: String)
+  case noStageReadATable(side: String)
   case severalTables(stage: String, side: String, paths: [String])
   /// The table the run read is neither in the store nor, unchanged, in Git.
   case notStored(path: String, stage: String, side: String, id: ObjectID)
@@ -17,6 +18,7 @@ public enum DriftReferenceError: UserFacingError, Equatable {
     case .ambiguousStage(let side, let stages):
       return "several stages recorded at \(side) read tables: \(stages.map { "'\($0)'" }.joined(separator: ", "))"
     case .noTable(let stage, let side): return "stage '\(stage)' at \(side) read no table (CSV, TSV or JSON Lines)"
+    case .noStageReadATable(let side): return "no stage recorded at \(side) read a table (CSV, TSV or JSON Lines)"
     case .severalTables(let stage, let side, let paths):
       return "stage '\(stage)' at \(side) read several tables: \(paths.map { "'\($0)'" }.joined(separator: ", "))"
     case .notStored(let path, let stage, let side, _):
@@ -27,8 +29,10 @@ public enum DriftReferenceError: UserFacingError, Equatable {
   public var hint: String? {
     switch self {
     case .ambiguousStage: return "name one with --stage"
-    case .noTable: return "pass the reference table with --reference PATH"
-    case .severalTables(_, _, let paths): return "choose one with --reference \(paths[0])"
+    case .noTable, .noStageReadATable: return "pass the reference table with --reference PATH"
+    case .severalTables(_, _, let paths):
+      return
+        "choose one with --reference \(paths[0]) (with --rev, its version committed there), or track the one to compare as the stage's only table"
     case .notStored:
       return "track training data with 'mlv add' before 'mlv run' so the store keeps the exact version; or pass --reference"
     }
@@ -72,7 +76,7 @@ extension Repository {
       let reading = lock.stages.filter { !tables($0.value).isEmpty }.keys.sorted()
       guard reading.count <= 1 else { throw DriftReferenceError.ambiguousStage(side: label, stages: reading) }
       guard let only = reading.first ?? (lock.stages.count == 1 ? lock.stages.keys.first : nil) else {
-        throw DriftReferenceError.ambiguousStage(side: label, stages: lock.stages.keys.sorted())
+        throw DriftReferenceError.noStageReadATable(side: label)
       }
       name = only
     }

@@ -18,10 +18,11 @@ public struct CategoryCounts: Sendable {
   public var values: [[UInt8]] { distinct.values }
   /// The number of distinct values.
   public var count: Int { counts.count }
-  /// The number of values counted.
-  public var total: Int { counts.reduce(0, +) }
+  /// The number of values counted (kept when the distinct values are dropped).
+  public internal(set) var total = 0
 
   @inline(__always) mutating func add(_ b: UnsafeBufferPointer<UInt8>, times: Int = 1) {
+    total += times
     if let k = distinct.index(of: b) {
       counts[k] += times
     } else {
@@ -105,10 +106,15 @@ public struct ColumnSample: Sendable {
       tooManyDistinct = o.tooManyDistinct
     } else if !o.numeric && !tooManyDistinct {
       categories.merge(o.categories)
+    } else if !o.numeric {
+      categories.total += o.categories.total
     }
     if o.tooManyDistinct || categories.count > maxDistinct {
       tooManyDistinct = true
-      categories = CategoryCounts()
+      // Only how many values there were is kept.
+      var dropped = CategoryCounts()
+      dropped.total = categories.total
+      categories = dropped
     }
   }
 }
@@ -127,7 +133,7 @@ public struct TableSample: Sendable {
   /// Reads `source`, collecting `wanted` columns (nil: all). A column that is numbers in some
   /// batches and text in others is counted again as text in a second pass over `reopen()`.
   public static func read(
-    _ open: () throws -> any ByteSource, reader: TableReader, wanted: Set<String>?, maxDistinct: Int = 100_000
+    _ open: () throws -> any ByteSource, reader: TableReader, wanted: Set<String>?, maxDistinct: Int = DriftAnalysis.maxDistinct
   ) throws -> TableSample {
     var table = TableSample(name: reader.name)
     try table.collect(open(), reader: reader, wanted: wanted, textOnly: [], maxDistinct: maxDistinct)
@@ -171,10 +177,8 @@ public struct TableSample: Sendable {
           samples[name]!.merge(s, maxDistinct: maxDistinct)
         }
         // Columns this batch lacks (JSON Lines) are missing in each of its rows.
-        if partial.names.count < samples.count {
-          let here = Set(partial.names)
-          for name in samples.keys where !here.contains(name) { samples[name]!.missing += partial.rows }
-        }
+        let here = Set(partial.names)
+        for name in samples.keys where !here.contains(name) { samples[name]!.missing += partial.rows }
         rows = position.rowsBefore + partial.rows
         return true
       })

@@ -178,6 +178,8 @@ public enum DriftAnalysis {
   public static let integerCategoryLimit = 10
   /// Reference size up to which the default methods are tests, above it distances.
   public static let smallReference = 1000
+  /// Distinct values counted per column and side; beyond, a text column is not tested.
+  public static let maxDistinct = 100_000
 
   /// The report for `reference` against `current`.
   public static func compare(reference: TableSample, current: TableSample, options: DriftOptions) throws -> DriftReport {
@@ -191,7 +193,9 @@ public enum DriftAnalysis {
     ] {
       for name in names where !known.contains(name) { throw DriftError.unknownColumn(name, option: option) }
     }
-    var names = options.columns ?? (reference.columns + current.columns.filter { !Set(reference.columns).contains($0) })
+    let inReference = Set(reference.columns)
+    let inCurrent = Set(current.columns)
+    var names = options.columns ?? (reference.columns + current.columns.filter { !inReference.contains($0) })
     for special in [options.target, options.prediction].compactMap({ $0 }) where !names.contains(special) { names.append(special) }
     var seen = Set<String>()
     let unique = names.filter { seen.insert($0).inserted }
@@ -206,7 +210,7 @@ public enum DriftAnalysis {
           out.buffer[i] = .success(
             try column(
               name, role: role, reference: reference.samples[name], current: current.samples[name],
-              referenceHas: reference.columns.contains(name), currentHas: current.columns.contains(name), options: options))
+              referenceHas: inReference.contains(name), currentHas: inCurrent.contains(name), options: options))
         } catch {
           out.buffer[i] = .failure(error)
         }
@@ -229,7 +233,7 @@ public enum DriftAnalysis {
     if s.temporal { return (.datetime, "dates and times are not tested") }
     if s.tooManyDistinct { return (.text, "free text (too many distinct values to count) is not tested") }
     if s.categories.count * 2 > s.present {
-      return (.text, "free text (\(s.categories.count) distinct values in \(s.present)) is not tested")
+      return (.text, "free text (\(s.categories.count) distinct value\(s.categories.count == 1 ? "" : "s") in \(s.present)) is not tested")
     }
     return (.categorical, nil)
   }
@@ -288,22 +292,30 @@ public enum DriftAnalysis {
       out.skipped = "no finite numbers in the \(r.numbers.isEmpty ? "reference" : "current") data"
       return out
     }
-    if let method = options.columnMethods[name], !method.applies(to: kind) {
-      throw DriftError.methodNotApplicable(column: name, method: method, kind: kind)
+    if r.numeric && !(max(r.numbers.last!, c.numbers.last!) - min(r.numbers[0], c.numbers[0])).isFinite {
+      out.skipped = "the numbers span more than the largest double: their differences cannot be computed"
+      return out
+    }
+    if c.tooManyDistinct {
+      out.skipped = "more than \(maxDistinct) distinct values in the current data (\(r.categories.count) in the reference)"
+      return out
     }
     let values = r.numeric ? nil : Categories(r.categories, c.categories)
     let nRef = r.numeric ? r.numbers.count : r.present
     let nValues = r.numeric ? unionDistinct(r.numbers, c.numbers) : values!.keys.count
+    if let method = options.columnMethods[name], !method.applies(to: kind, distinct: nValues) {
+      throw DriftError.methodNotApplicable(column: name, method: method, kind: kind)
+    }
     var method = options.columnMethods[name] ?? defaultMethod(kind: kind, referenceCount: nRef, distinct: nValues)
     if options.columnMethods[name] == nil, let all = options.method {
-      if all.applies(to: kind) {
+      if all.applies(to: kind, distinct: nValues) {
         method = all
       } else {
-        out.notes.append("'\(all.rawValue)' cannot test a \(kind.rawValue) column: used '\(method.rawValue)'")
+        out.notes.append("'\(all.rawValue)' cannot test this \(kind.rawValue) column: used '\(method.rawValue)'")
       }
     }
-    if method == .anderson && nValues < 2 {
-      out.notes.append("Anderson-Darling needs two distinct values: used '\(DriftMethod.ks.rawValue)'")
+    if method == .anderson && (nValues < 2 || r.numbers.count + c.numbers.count < 4) {
+      out.notes.append("Anderson-Darling needs two distinct values and four numbers: used '\(DriftMethod.ks.rawValue)'")
       method = .ks
     }
     out.method = method
@@ -397,6 +409,10 @@ public enum DriftAnalysis {
       let k = Double(v.currentTotal) / Double(v.referenceTotal)
       let expected = v.reference.map { Double($0) * k }
       let observed = v.current.map(Double.init)
+      if v.keys.count < 2 {
+        // One value on both sides: nothing can differ (SciPy's p-value would be NaN, 0 degrees of freedom).
+        return (0, 1)
+      }
       if zip(expected, observed).contains(where: { $0 == 0 && $1 > 0 }) {
         // A value the reference never had: SciPy's statistic is infinite, its p-value 0.
         return (.infinity, 0)

@@ -39,10 +39,13 @@ public enum DriftMethod: String, Sendable, CaseIterable {
     }
   }
 
-  /// Whether a column of `kind` can be tested this way.
-  public func applies(to kind: DriftColumnKind) -> Bool {
+  /// Whether a column of `kind` with `distinct` values (both sides together) can be tested
+  /// this way. The tests of counts (chi-square, Z, TVD) take categorical columns, and numerical
+  /// ones with at most 5 values, which Evidently's defaults give them.
+  public func applies(to kind: DriftColumnKind, distinct: Int = .max) -> Bool {
     switch self {
     case .ks, .wasserstein, .anderson: return kind == .numerical
+    case .chisquare, .z, .tvd: return kind == .categorical || (kind == .numerical && distinct <= 5)
     default: return kind == .numerical || kind == .categorical
     }
   }

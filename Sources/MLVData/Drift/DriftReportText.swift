@@ -11,18 +11,28 @@ public enum DriftReportText {
   /// The JSON document's version.
   public static let version = 1
 
-  /// A number for the table: 4 significant digits, or scientific for tiny values.
+  /// A number for the table: 4 significant digits, or scientific for tiny and huge values
+  /// (subnormals included); `nan` and `inf` spelled out.
   public static func number(_ x: Double?) -> String {
     guard let x else { return "" }
+    if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
     if x == 0 { return "0" }
-    if abs(x) < 1e-4 || abs(x) >= 1e7 {
-      let e = Int((log10(abs(x))).rounded(.down))
-      let m = x / pow10(e)
-      return "\(fixed(m, 2))e\(e < 0 ? "-" : "+")\(abs(e) < 10 ? "0" : "")\(abs(e))"
+    // The decimal exponent by scaling, so that no power of ten overflows or underflows.
+    var m = abs(x)
+    var e = 0
+    while m >= 10 {
+      m /= 10
+      e += 1
     }
-    let digits = max(0, 3 - Int((log10(abs(x))).rounded(.down)))
-    return fixed(x, digits)
+    while m < 1 {
+      m *= 10
+      e -= 1
+    }
+    if e < -4 || e >= 7 {
+      return "\(x < 0 ? "-" : "")\(fixed(m, 2))e\(e < 0 ? "-" : "+")\(abs(e) < 10 ? "0" : "")\(abs(e))"
+    }
+    return fixed(x, max(0, 3 - e))
   }
 
   static func pow10(_ e: Int) -> Double {

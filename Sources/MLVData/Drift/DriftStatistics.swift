@@ -261,7 +261,7 @@ public enum DriftStatistics {
 
   /// chi2.sf(x, k) = gammaincc(k/2, x/2) (scipy.special.chdtrc); NaN for x < 0.
   public static func chiSquaredSurvival(_ x: Double, degreesOfFreedom: Double) -> Double {
-    if x < 0 { return .nan }
+    if x < 0 { return 1 }  // SciPy: chi2.sf of a negative value is 1
     return IncompleteGamma.upper(degreesOfFreedom / 2.0, x / 2.0)
   }
 

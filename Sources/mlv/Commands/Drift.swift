@@ -30,6 +30,9 @@ struct Drift: RepositoryCommand {
   @Option(help: "The current data: a CSV, TSV or JSON Lines file (optionally gzip-compressed).")
   var current: String
 
+  @Option(help: "The format of --current and --reference files whose names do not tell it (csv, tsv, jsonl).")
+  var format: TableFormat?
+
   @Option(parsing: .upToNextOption, help: "Compare only these columns (several names, or comma-separated).")
   var columns: [String] = []
 
@@ -110,7 +113,7 @@ struct Drift: RepositoryCommand {
       var description: String
       var source: [String: Value] = [:]
       if let reference {
-        referenceInput = try openTable(reference, revision: rev, format: nil, cwd: cwd).input
+        referenceInput = try openTable(reference, revision: rev, format: format, cwd: cwd).input
         description = "'\(referenceInput.name)'"
       } else {
         guard let repository = try openRepositoryIfAny() else {
@@ -126,7 +129,7 @@ struct Drift: RepositoryCommand {
         if let record = found.source.record { source["record"] = .string(record.description) }
         source["revision"] = .string(found.source.revision)
       }
-      let currentInput = try openTable(current, revision: nil, format: nil, cwd: cwd).input
+      let currentInput = try openTable(current, revision: nil, format: format, cwd: cwd).input
       var wanted: Set<String>?
       if let names = options.columns { wanted = Set(names + [options.target, options.prediction].compactMap { $0 }) }
       let ref = try TableSample.read(
