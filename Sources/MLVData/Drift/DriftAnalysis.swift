@@ -370,23 +370,7 @@ public enum DriftAnalysis {
 
   static func unionDistinct(_ a: [Double], _ b: [Double]) -> Int {
     var n = 0
-    var i = 0
-    var j = 0
-    var last: Double?
-    while i < a.count || j < b.count {
-      let x: Double
-      if j == b.count || (i < a.count && a[i] <= b[j]) {
-        x = a[i]
-        i += 1
-      } else {
-        x = b[j]
-        j += 1
-      }
-      if last != x {
-        n += 1
-        last = x
-      }
-    }
+    Categories.forEachDistinct(a, b) { _ in n += 1 }
     return n
   }
 
@@ -575,8 +559,15 @@ struct Categories {
   /// The distinct values of two sorted arrays, sorted.
   static func union(_ a: [Double], _ b: [Double]) -> [Double] {
     var out: [Double] = []
+    forEachDistinct(a, b) { out.append($0) }
+    return out
+  }
+
+  /// Calls `body` with each distinct value of two sorted arrays, in order.
+  static func forEachDistinct(_ a: [Double], _ b: [Double], _ body: (Double) -> Void) {
     var i = 0
     var j = 0
+    var last: Double?
     while i < a.count || j < b.count {
       let x: Double
       if j == b.count || (i < a.count && a[i] <= b[j]) {
@@ -586,9 +577,11 @@ struct Categories {
         x = b[j]
         j += 1
       }
-      if out.last != x { out.append(x) }
+      if last != x {
+        body(x)
+        last = x
+      }
     }
-    return out
   }
 }
 
