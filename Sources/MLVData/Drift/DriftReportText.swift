@@ -69,7 +69,7 @@ public enum DriftReportText {
         c.drifted ? "DRIFT" : "no",
       ])
     }
-    out += layout(table)
+    if table.count > 1 { out += layout(table) } else { out += "no column could be tested\n" }
     let skipped = report.columns.filter { $0.skipped != nil }
     if !skipped.isEmpty {
       out += "\nskipped:\n"
