@@ -4,22 +4,10 @@ import Testing
 @testable import MLVData
 
 @Suite struct DriftCollectionTests {
-  final class Bytes: ByteSource {
-    let data: [UInt8]
-    var at = 0
-    init(_ text: String) { data = Array(text.utf8) }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-      let n = min(buffer.count, data.count - at)
-      data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[at..<at + n])) }
-      at += n
-      return n
-    }
-  }
-
   func sample(_ text: String, format: TableFormat = .csv, batch: Int = 1 << 20) throws -> TableSample {
     var reader = TableReader(format: format, name: "t")
     reader.batchBytes = batch
-    return try TableSample.read({ Bytes(text) }, reader: reader, wanted: nil)
+    return try TableSample.read({ source(text) }, reader: reader, wanted: nil)
   }
 
   @Test func radixSortOrdersLikeComparison() {
@@ -92,7 +80,7 @@ import Testing
     for _ in 0..<200 { lines += "{\"b\":2,\"c\":3}\n" }
     var reader = TableReader(format: .jsonl, name: "t")
     reader.batchBytes = 64
-    let t = try TableSample.read({ Bytes(lines) }, reader: reader, wanted: ["a"])
+    let t = try TableSample.read({ source(lines) }, reader: reader, wanted: ["a"])
     #expect(t.rows == 250 && t.samples["a"]?.missing == 200 && t.samples["a"]?.numbers.count == 50)
   }
 

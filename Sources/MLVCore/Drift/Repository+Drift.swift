@@ -104,27 +104,17 @@ extension Repository {
       // the run read (its hash says so).
       if let bytes = try read(path, on: side), SHA256.hash(bytes) == dep.id {
         guard let format = format ?? TableFormat(fileName: path) else { throw DataError.unknownFormat(file: display) }
-        let input = TableInput(name: display, format: format, open: { BytesSource(bytes) }, object: nil, contract: nil)
+        let open: () throws -> any ByteSource = {
+          var piece: [UInt8]? = bytes
+          return PiecesByteSource {
+            defer { piece = nil }
+            return piece
+          }
+        }
+        let input = TableInput(name: display, format: format, open: open, object: nil, contract: nil)
         return (input, source)
       }
       throw DriftReferenceError.notStored(path: path, stage: name, side: label, id: dep.id)
     }
-  }
-}
-
-/// Bytes already in memory, as a byte source.
-final class BytesSource: ByteSource {
-  let bytes: [UInt8]
-  var offset = 0
-
-  init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-  func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    let n = min(buffer.count, bytes.count - offset)
-    if n > 0 {
-      bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + n])) }
-      offset += n
-    }
-    return n
   }
 }

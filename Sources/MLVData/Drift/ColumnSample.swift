@@ -56,6 +56,8 @@ public struct ColumnSample: Sendable {
   public var temporal = true
   /// The finite numbers, while `numeric` (sorted after reading).
   public var numbers: [Double] = []
+  /// How many distinct values `numbers` holds (counted once, when they are sorted).
+  public private(set) var distinctNumbers = 0
   /// While reading: the numbers of the batches merged so far, outside the heap (see
   /// `NumberSegments`); the sort turns them into `numbers`.
   var segments: NumberSegments?
@@ -196,6 +198,9 @@ extension ColumnSample {
       numbers.withUnsafeBufferPointer { all.append($0) }
       numbers = []
       numbers = RadixSort.sorted(all)
+      distinctNumbers = numbers.withUnsafeBufferPointer { a in
+        a.isEmpty ? 0 : 1 + (1..<a.count).count { a[$0] != a[$0 - 1] }
+      }
       boolean = false
       temporal = false
     } else if boolean && !tooManyDistinct && present > 0 {

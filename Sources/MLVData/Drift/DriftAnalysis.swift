@@ -19,6 +19,8 @@ public struct DriftOptions: Sendable {
   public var columnThresholds: [String: Double] = [:]
   /// The dataset drifts when at least this share of the tested columns drifted.
   public var driftShare = 0.5
+  /// Whether to bin both sides for plots (the HTML report; two more passes per column).
+  public var distributions = false
 
   public init() {}
 }
@@ -136,7 +138,7 @@ public struct ColumnDrift: Sendable {
   public var vanishedCategoryCount = 0
   public var referenceSummary: NumericSummary?
   public var currentSummary: NumericSummary?
-  public var distribution: DriftDistribution?
+  public var distribution: DriftDistribution?  // binned only with `DriftOptions.distributions`
   /// Remarks: a constant column, a method replaced by the default, …
   public var notes: [String] = []
 
@@ -226,7 +228,7 @@ public enum DriftAnalysis {
   static func kind(of s: ColumnSample) -> (kind: DriftColumnKind, why: String?) {
     if s.present == 0 { return (.empty, nil) }
     if s.numeric {
-      if s.integer && s.missing == 0 && distinctCount(s.numbers) <= integerCategoryLimit { return (.categorical, nil) }
+      if s.integer && s.missing == 0 && s.distinctNumbers <= integerCategoryLimit { return (.categorical, nil) }
       return (.numerical, nil)
     }
     if s.boolean { return (.categorical, nil) }
@@ -236,15 +238,6 @@ public enum DriftAnalysis {
       return (.text, "free text (\(s.categories.count) distinct value\(s.categories.count == 1 ? "" : "s") in \(s.present)) is not tested")
     }
     return (.categorical, nil)
-  }
-
-  static func distinctCount(_ sorted: [Double]) -> Int {
-    sorted.withUnsafeBufferPointer { a in
-      guard !a.isEmpty else { return 0 }
-      var n = 1
-      for i in 1..<a.count where a[i] != a[i - 1] { n += 1 }
-      return n
-    }
   }
 
   static func column(
@@ -324,8 +317,8 @@ public enum DriftAnalysis {
     if r.numeric {
       out.referenceSummary = NumericSummary(r.numbers)
       out.currentSummary = NumericSummary(c.numbers)
-      out.referenceDistinct = distinctCount(r.numbers)
-      out.currentDistinct = distinctCount(c.numbers)
+      out.referenceDistinct = r.distinctNumbers
+      out.currentDistinct = c.distinctNumbers
       if out.referenceDistinct == 1 { out.notes.append("constant in the reference data") }
     } else {
       out.referenceDistinct = r.categories.count
@@ -354,7 +347,7 @@ public enum DriftAnalysis {
     out.statistic = statistic
     out.pValue = method.isTest ? p : nil
     if let s = out.score { out.drifted = method.drifted(score: s, threshold: out.threshold!) }
-    out.distribution = distribution(kind: kind, r: r, c: c, categories: counted)
+    if options.distributions { out.distribution = distribution(kind: kind, r: r, c: c, categories: counted) }
     return out
   }
 
@@ -448,7 +441,7 @@ public enum DriftAnalysis {
   static func binned(kind: DriftColumnKind, r: ColumnSample, c: ColumnSample, categories: Categories?, fill: Bool) -> ([Double], [Double]) {
     var p: [Double]
     var q: [Double]
-    if kind == .numerical && distinctCount(r.numbers) > 20 {
+    if kind == .numerical && r.distinctNumbers > 20 {
       let edges = DriftStatistics.sturgesEdges(
         count: r.numbers.count + c.numbers.count, min: min(r.numbers[0], c.numbers[0]), max: max(r.numbers.last!, c.numbers.last!),
         integer: pandasIntegers(r, c))
@@ -468,7 +461,7 @@ public enum DriftAnalysis {
 
   /// Plot data: up to 40 Sturges bins for numbers, the 20 most frequent values (then "other").
   static func distribution(kind: DriftColumnKind, r: ColumnSample, c: ColumnSample, categories: Categories?) -> DriftDistribution {
-    if let v = categories, kind == .categorical || r.numbers.isEmpty || distinctCount(r.numbers) <= 20 {
+    if let v = categories, kind == .categorical || r.numbers.isEmpty || r.distinctNumbers <= 20 {
       let order = v.keys.indices.sorted {
         let a = max(v.referenceShares[$0], v.currentShares[$0])
         let b = max(v.referenceShares[$1], v.currentShares[$1])

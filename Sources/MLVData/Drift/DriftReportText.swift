@@ -6,7 +6,7 @@ import MLVStore
   import Darwin
 #endif
 
-/// The report for people (a table) and for scripts (JSON, `"format": "mlv-drift"`).
+/// The report's numbers for people, and its JSON document (`"format": "mlv-drift"`) for scripts.
 public enum DriftReportText {
   /// The JSON document's version.
   public static let version = 1
@@ -56,77 +56,7 @@ public enum DriftReportText {
     return text
   }
 
-  static func percent(_ share: Double) -> String { number(share * 100) + "%" }
-
-  /// The terminal report.
-  public static func text(_ report: DriftReport, referenceDescription: String) -> String {
-    var out = "drift of '\(report.current)' (\(rows(report.currentRows))) from \(referenceDescription) (\(rows(report.referenceRows)))\n\n"
-    var table = [["column", "type", "test", "statistic", "p-value", "threshold", "drifted"]]
-    for c in report.columns where c.skipped == nil {
-      let name = c.role == .feature ? c.name : "\(c.name) (\(c.role.rawValue))"
-      table.append([
-        name, c.kind.rawValue, c.method?.rawValue ?? "", number(c.statistic), number(c.pValue), number(c.threshold),
-        c.drifted ? "DRIFT" : "no",
-      ])
-    }
-    if table.count > 1 { out += layout(table) } else { out += "no column could be tested\n" }
-    let skipped = report.columns.filter { $0.skipped != nil }
-    if !skipped.isEmpty {
-      out += "\nskipped:\n"
-      for c in skipped { out += "  \(c.name): \(c.skipped!)\n" }
-    }
-    var remarks: [String] = []
-    for c in report.columns {
-      let rm = share(c.referenceMissing, of: report.referenceRows)
-      let cm = share(c.currentMissing, of: report.currentRows)
-      if c.referenceMissing > 0 || c.currentMissing > 0 {
-        remarks.append("\(c.name): missing values \(percent(rm)) in the reference, \(percent(cm)) in the current data")
-      }
-      if c.referenceInfinite + c.currentInfinite > 0 {
-        remarks.append(
-          "\(c.name): infinite values left out: \(c.referenceInfinite) in the reference, \(c.currentInfinite) in the current data")
-      }
-      if c.newCategoryCount > 0 {
-        let top = c.newCategories.prefix(3).map { "'\($0.value)' \($0.count)" }.joined(separator: ", ")
-        remarks.append(
-          "\(c.name): \(c.newCategoryCount) new value\(c.newCategoryCount == 1 ? "" : "s") in \(rows(c.newCategoryRows)) (\(top)\(c.newCategoryCount > 3 ? ", …" : ""))"
-        )
-      }
-      if c.vanishedCategoryCount > 0 {
-        let top = c.vanishedCategories.prefix(3).map { "'\($0.value)'" }.joined(separator: ", ")
-        remarks.append(
-          "\(c.name): \(c.vanishedCategoryCount) reference value\(c.vanishedCategoryCount == 1 ? "" : "s") absent (\(top)\(c.vanishedCategoryCount > 3 ? ", …" : ""))"
-        )
-      }
-      for note in c.notes { remarks.append("\(c.name): \(note)") }
-    }
-    if !remarks.isEmpty {
-      out += "\nnotes:\n"
-      for r in remarks { out += "  \(r)\n" }
-    }
-    out += "\n"
-    for c in report.columns where c.role != .feature && c.skipped == nil {
-      out += "\(c.role.rawValue) drift ('\(c.name)'): \(c.drifted ? "yes" : "no")\n"
-    }
-    let tested = report.tested.count
-    out +=
-      "dataset drift: \(report.datasetDrift ? "YES" : "no"): \(report.driftedCount) of \(tested) column\(tested == 1 ? "" : "s") drifted (\(percent(report.share)); the verdict needs \(percent(report.driftShare)))\n"
-    return out
-  }
-
-  static func rows(_ n: Int) -> String { "\(n) row\(n == 1 ? "" : "s")" }
-
-  static func share(_ n: Int, of total: Int) -> Double { total == 0 ? 0 : Double(n) / Double(total) }
-
-  static func layout(_ rows: [[String]]) -> String {
-    var widths = [Int](repeating: 0, count: rows.first?.count ?? 0)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    return rows.map { row in
-      row.enumerated().map { i, cell in
-        i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
-      }.joined(separator: "  ")
-    }.joined(separator: "\n") + "\n"
-  }
+  public static func percent(_ share: Double) -> String { number(share * 100) + "%" }
 
   /// The JSON document.
   public static func json(_ report: DriftReport, reference: [String: CanonicalJSON.Value]) -> CanonicalJSON.Value {

@@ -77,6 +77,7 @@ struct Drift: RepositoryCommand {
     options.target = target
     options.prediction = prediction
     options.driftShare = driftShare
+    options.distributions = html != nil
     func split(_ text: String) -> (column: String?, value: String) {
       guard let eq = text.lastIndex(of: "=") else { return (nil, text) }
       return (String(text[..<eq]), String(text[text.index(after: eq)...]))
@@ -145,7 +146,7 @@ struct Drift: RepositoryCommand {
     if json {
       Output.canonical(DriftReportText.json(report, reference: source))
     } else {
-      print(DriftReportText.text(report, referenceDescription: referenceDescription), terminator: "")
+      print(DriftText.text(report, referenceDescription: referenceDescription), terminator: "")
       if let html { print("wrote '\(html)'") }
     }
     if failOnDrift {
@@ -192,3 +193,67 @@ enum DriftCLIError: UserFacingError {
   /// glibc's `mallopt`, declared in <malloc.h>, which the Glibc module does not export.
   @_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
+
+/// The terminal report: the table of tested columns, then what was skipped, notes and verdicts.
+enum DriftText {
+  /// The terminal report.
+  static func text(_ report: DriftReport, referenceDescription: String) -> String {
+    var out =
+      "drift of '\(report.current)' (\(Output.count(report.currentRows, "row"))) from \(referenceDescription) (\(Output.count(report.referenceRows, "row")))\n\n"
+    var table = [["column", "type", "test", "statistic", "p-value", "threshold", "drifted"]]
+    for c in report.columns where c.skipped == nil {
+      let name = c.role == .feature ? c.name : "\(c.name) (\(c.role.rawValue))"
+      table.append([
+        name, c.kind.rawValue, c.method?.rawValue ?? "", DriftReportText.number(c.statistic), DriftReportText.number(c.pValue),
+        DriftReportText.number(c.threshold),
+        c.drifted ? "DRIFT" : "no",
+      ])
+    }
+    out += table.count > 1 ? Output.table(table) + "\n" : "no column could be tested\n"
+    let skipped = report.columns.filter { $0.skipped != nil }
+    if !skipped.isEmpty {
+      out += "\nskipped:\n"
+      for c in skipped { out += "  \(c.name): \(c.skipped!)\n" }
+    }
+    var remarks: [String] = []
+    for c in report.columns {
+      let rm = share(c.referenceMissing, of: report.referenceRows)
+      let cm = share(c.currentMissing, of: report.currentRows)
+      if c.referenceMissing > 0 || c.currentMissing > 0 {
+        remarks.append(
+          "\(c.name): missing values \(DriftReportText.percent(rm)) in the reference, \(DriftReportText.percent(cm)) in the current data")
+      }
+      if c.referenceInfinite + c.currentInfinite > 0 {
+        remarks.append(
+          "\(c.name): infinite values left out: \(c.referenceInfinite) in the reference, \(c.currentInfinite) in the current data")
+      }
+      if c.newCategoryCount > 0 {
+        let top = c.newCategories.prefix(3).map { "'\($0.value)' \($0.count)" }.joined(separator: ", ")
+        remarks.append(
+          "\(c.name): \(c.newCategoryCount) new value\(c.newCategoryCount == 1 ? "" : "s") in \(Output.count(c.newCategoryRows, "row")) (\(top)\(c.newCategoryCount > 3 ? ", …" : ""))"
+        )
+      }
+      if c.vanishedCategoryCount > 0 {
+        let top = c.vanishedCategories.prefix(3).map { "'\($0.value)'" }.joined(separator: ", ")
+        remarks.append(
+          "\(c.name): \(c.vanishedCategoryCount) reference value\(c.vanishedCategoryCount == 1 ? "" : "s") absent (\(top)\(c.vanishedCategoryCount > 3 ? ", …" : ""))"
+        )
+      }
+      for note in c.notes { remarks.append("\(c.name): \(note)") }
+    }
+    if !remarks.isEmpty {
+      out += "\nnotes:\n"
+      for r in remarks { out += "  \(r)\n" }
+    }
+    out += "\n"
+    for c in report.columns where c.role != .feature && c.skipped == nil {
+      out += "\(c.role.rawValue) drift ('\(c.name)'): \(c.drifted ? "yes" : "no")\n"
+    }
+    let tested = report.tested.count
+    out +=
+      "dataset drift: \(report.datasetDrift ? "YES" : "no"): \(report.driftedCount) of \(tested) column\(tested == 1 ? "" : "s") drifted (\(DriftReportText.percent(report.share)); the verdict needs \(DriftReportText.percent(report.driftShare)))\n"
+    return out
+  }
+
+  static func share(_ n: Int, of total: Int) -> Double { total == 0 ? 0 : Double(n) / Double(total) }
+}

@@ -44,12 +44,7 @@ struct Metrics: ParsableCommand {
       commandName: "diff", abstract: "Compare metrics: HEAD with the work tree, A with the work tree, or A with B.")
     @OptionGroup var options: DiffOptions
 
-    func run() throws {
-      let repository = try openRepository()
-      let (a, b) = try repository.sides(options.revisions)
-      let changes = Repository.changes(try repository.metrics(on: a), try repository.metrics(on: b), all: options.all)
-      DiffText.print(changes, a: a.label, b: b.label, json: options.json, md: options.md, what: "metrics")
-    }
+    func run() throws { try options.printChanges("metrics", in: openRepository()) { try $0.metrics(on: $1) } }
   }
 }
 
@@ -61,12 +56,7 @@ struct Params: ParsableCommand {
       commandName: "diff", abstract: "Compare params: HEAD with the work tree, A with the work tree, or A with B.")
     @OptionGroup var options: DiffOptions
 
-    func run() throws {
-      let repository = try openRepository()
-      let (a, b) = try repository.sides(options.revisions)
-      let changes = Repository.changes(try repository.params(on: a), try repository.params(on: b), all: options.all)
-      DiffText.print(changes, a: a.label, b: b.label, json: options.json, md: options.md, what: "params")
-    }
+    func run() throws { try options.printChanges("params", in: openRepository()) { try $0.params(on: $1) } }
   }
 }
 
@@ -82,6 +72,15 @@ struct DiffOptions: ParsableArguments {
   var md = false
 
   func validate() throws { if revisions.count > 2 { throw ValidationError("give at most two revisions") } }
+
+  /// Prints how the values that `read` gives changed between the two sides.
+  func printChanges(
+    _ what: String, in repository: Repository, read: (Repository, Side) throws -> [String: [String: Value]]
+  ) throws {
+    let (a, b) = try repository.sides(revisions)
+    let changes = Repository.changes(try read(repository, a), try read(repository, b), all: all)
+    DiffText.print(changes, a: a.label, b: b.label, json: json, md: md, what: what)
+  }
 }
 
 /// Tables of changed values, for people, scripts and pull requests.
