@@ -11,6 +11,12 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     // YAML for stage definitions, params and metrics files (and contracts next).
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    // HTTP for `mlv serve`, and its Prometheus metrics: only the MLVServer target links them.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
   ],
   targets: [
     // C libraries: a modulemap and a one-line shim each; exactly one Swift module imports each.
@@ -23,9 +29,22 @@ let package = Package(
     // Tabular readers, contracts (and drift next): pure Swift over byte sources, no I/O policy.
     .target(name: "MLVData", dependencies: ["MLVStore", .product(name: "Yams", package: "Yams")]),
     .target(name: "MLVCore", dependencies: ["MLVStore", "MLVGit", "MLVData", .product(name: "Yams", package: "Yams")]),
+    // HTTP only: predict routes, health, metrics over the model runtime in MLVCore.
+    .target(
+      name: "MLVServer",
+      dependencies: [
+        "MLVCore", "MLVData", "MLVStore", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      // The Python worker shim, compiled into the binary (its source of truth is templates/serve).
+      resources: [.embedInCode("mlv_worker.py")]
+    ),
     .executableTarget(
       name: "mlv",
-      dependencies: ["MLVCore", "MLVStore", "MLVGit", "MLVData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: [
+        "MLVCore", "MLVStore", "MLVGit", "MLVData", "MLVServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
     .target(name: "MLVTestSupport", path: "Sources/MLVTestSupport"),
 
@@ -34,7 +53,8 @@ let package = Package(
     // Fixtures/drift holds SciPy's values (and the script that computes them), read by path.
     .testTarget(name: "MLVDataTests", dependencies: ["MLVData", "MLVStore", "MLVTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "MLVCoreTests", dependencies: ["MLVCore", "MLVTestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["MLVTestSupport", "MLVStore"]),
+    // Fixtures/serve_compat.py checks the server with MLflow's and Triton's own client code.
+    .testTarget(name: "EndToEndTests", dependencies: ["MLVTestSupport", "MLVStore"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )

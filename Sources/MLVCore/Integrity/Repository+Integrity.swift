@@ -77,6 +77,34 @@ extension Repository {
         roots.badPointers.append(("\(source):\(LockFile.name)", "\(error)"))
       }
     }
+    // Model versions keep their manifest, files, contracts, environment lock and run record.
+    func parseRegistry(_ bytes: [UInt8], source: String) {
+      do {
+        let registry = try ModelRegistry.parse(bytes, name: "\(source):\(ModelRegistry.name)")
+        for (name, model) in registry.models {
+          for version in model.versions {
+            let label = "model '\(name)' version \(version.number) (\(source))"
+            roots.records.append((version.id, label))
+            guard let manifest = try? ModelManifest.decode(store.read(version.id), id: version.id) else { continue }
+            for id in [manifest.inputs, manifest.outputs, manifest.env, manifest.run?.record].compactMap({ $0 }) {
+              roots.records.append((id, label))
+            }
+            let pointer = Pointer(
+              path: "\(name)@\(version.number)", kind: .directory, id: manifest.files, size: manifest.size, count: manifest.fileCount)
+            roots.artifacts.append((TrackedArtifact(pointerPath: "\(name)@\(version.number)" + Pointer.suffix, pointer: pointer), source))
+          }
+        }
+      } catch let error as UserFacingError {
+        roots.badPointers.append(("\(source):\(ModelRegistry.name)", error.message))
+      } catch {
+        roots.badPointers.append(("\(source):\(ModelRegistry.name)", "\(error)"))
+      }
+    }
+    if let bytes = try readIfPresent(absolute(ModelRegistry.name)) { parseRegistry(bytes, source: "work tree") }
+    for file in try git.stagedFiles(withSuffix: ModelRegistry.name)
+    where file.path == ModelRegistry.name && seenBlobs.insert(file.blob).inserted {
+      parseRegistry(try git.blob(file.blob), source: "index")
+    }
     if let bytes = try readIfPresent(lockFilePath) { parseLock(bytes, source: "work tree") }
     for file in try git.stagedFiles(withSuffix: LockFile.name) where file.path == LockFile.name && seenBlobs.insert(file.blob).inserted {
       parseLock(try git.blob(file.blob), source: "index")
@@ -86,6 +114,9 @@ extension Repository {
     for commit in commits {
       if let lock = try git.file(at: commit, path: LockFile.name), seenBlobs.insert(lock).inserted {
         parseLock(try git.blob(lock), source: commit.short)
+      }
+      if let registry = try git.file(at: commit, path: ModelRegistry.name), seenBlobs.insert(registry).inserted {
+        parseRegistry(try git.blob(registry), source: commit.short)
       }
       for file in try git.files(at: commit, withSuffix: Pointer.suffix, skippingTrees: &visitedTrees)
       where seenBlobs.insert(file.blob).inserted {

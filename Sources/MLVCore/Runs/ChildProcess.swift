@@ -130,8 +130,9 @@ enum ChildProcess {
     return .signalled(status & 0x7f)
   }
 
-  private static func spawn(
-    _ arguments: [String], environment: [String: String], directory: String?, stdoutFD: Int32?, discardStderr: Bool
+  static func spawn(
+    _ arguments: [String], environment: [String: String], directory: String?, stdinFD: Int32? = nil, stdoutFD: Int32?,
+    discardStderr: Bool
   ) throws -> pid_t {
     guard let program = arguments.first else { throw RunError.commandNotFound("") }
     if let directory {
@@ -150,6 +151,7 @@ enum ChildProcess {
       guard let addChdir = addChdirFunction else { throw RunError.cannotStart(program, reason: "this C library cannot set the directory") }
       _ = addChdir(&actions, directory)
     }
+    if let stdinFD { posix_spawn_file_actions_adddup2(&actions, stdinFD, 0) }
     if let stdoutFD { posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1) }
     if discardStderr { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
     var attributes = posix_spawnattr_t()

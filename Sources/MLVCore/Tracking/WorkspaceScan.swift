@@ -40,11 +40,15 @@ extension Repository {
   /// Lists the regular files under `dir` (absolute), recursively, on all cores. Symbolic links
   /// and special files are reported in `skipped`; pointer files inside make it an error (nested
   /// tracking), and so does a name that is not UTF-8 (it could not be stored faithfully).
-  func listFiles(under dir: String, displayPath: String) throws -> (files: [FoundFile], skipped: [String]) {
+  /// With `skippingPointers`, pointer files are left out instead (a model directory may hold a
+  /// run's tracked outputs: the data is stored, its pointer is not part of the model).
+  func listFiles(under dir: String, displayPath: String, skippingPointers: Bool = false) throws -> (files: [FoundFile], skipped: [String]) {
     var top = DirectoryListing()
+    top.skipPointers = skippingPointers
     try top.read(dir, relative: "", displayPath: displayPath)
     let subtrees = try FileIngest.parallelMap(top.subdirectories) { relative in
       var listing = DirectoryListing()
+      listing.skipPointers = skippingPointers
       try listing.walk(dir, relative: relative, displayPath: displayPath)
       return listing
     }
@@ -151,6 +155,7 @@ struct DirectoryListing: Sendable {
   var files: [FoundFile] = []
   var skipped: [String] = []
   var subdirectories: [String] = []
+  var skipPointers = false
 
   /// Reads one directory (`root/relative`): files with their status (by `fstatat` on the open
   /// directory, so no path is resolved twice), subdirectories to visit, special files skipped.
@@ -183,6 +188,7 @@ struct DirectoryListing: Sendable {
         subdirectories.append(rel)
       } else if type == UInt8(DT_REG) {
         if name.hasSuffix(Pointer.suffix) {
+          if skipPointers { continue }
           throw CoreError.cannotTrack(displayPath, reason: "it contains the mlv pointer '\(rel)'")
         }
         files.append(FoundFile(relative: rel, status: st))

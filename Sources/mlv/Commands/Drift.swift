@@ -28,7 +28,13 @@ struct Drift: RepositoryCommand {
   var reference: String?
 
   @Option(help: "The current data: a CSV, TSV or JSON Lines file (optionally gzip-compressed).")
-  var current: String
+  var current: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The current data is what MODEL served (its prediction log); the reference is the table its training run read.",
+      valueName: "model"))
+  var currentFromLog: String?
 
   @Option(help: "The format of --current and --reference files whose names do not tell it (csv, tsv, jsonl).")
   var format: TableFormat?
@@ -65,6 +71,8 @@ struct Drift: RepositoryCommand {
 
   func validate() throws {
     if stage != nil && reference != nil { throw ValidationError("--stage and --reference cannot be combined") }
+    if (current == nil) == (currentFromLog == nil) { throw ValidationError("give exactly one of --current and --current-from-log") }
+    if currentFromLog != nil && stage != nil { throw ValidationError("--stage and --current-from-log cannot be combined") }
     guard driftShare > 0 && driftShare <= 1 else { throw ValidationError("--drift-share must be above 0 and at most 1") }
     _ = try driftOptions()
   }
@@ -110,12 +118,26 @@ struct Drift: RepositoryCommand {
       _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 6 << 20)
     #endif
     let (report, referenceDescription, source) = try working { () throws -> (DriftReport, String, [String: Value]) in
-      let referenceInput: TableInput
-      var description: String
+      var referenceInput: TableInput?
+      var description = ""
       var source: [String: Value] = [:]
-      if let reference {
+      var fromLog: TableInput?
+      if let model = currentFromLog {
+        guard let repository = try openRepositoryIfAny() else { throw DriftCLIError.noReference }
+        let found = try repository.driftFromLog(model, revision: rev)
+        fromLog = found.current
+        if reference == nil {
+          referenceInput = found.reference
+          description = "'\(found.reference.name)'"
+          source["model"] = .string("\(found.model.name)@\(found.model.version.number)")
+          source["revision"] = .string(found.model.side)
+        }
+      }
+      if fromLog != nil && reference == nil {
+        // The reference came with the model.
+      } else if let reference {
         referenceInput = try openTable(reference, revision: rev, format: format, cwd: cwd).input
-        description = "'\(referenceInput.name)'"
+        description = "'\(referenceInput!.name)'"
       } else {
         guard let repository = try openRepositoryIfAny() else {
           throw DriftCLIError.noReference
@@ -130,11 +152,12 @@ struct Drift: RepositoryCommand {
         if let record = found.source.record { source["record"] = .string(record.description) }
         source["revision"] = .string(found.source.revision)
       }
-      let currentInput = try openTable(current, revision: nil, format: format, cwd: cwd).input
+      let currentInput = try fromLog ?? openTable(current!, revision: nil, format: format, cwd: cwd).input
       var wanted: Set<String>?
       if let names = options.columns { wanted = Set(names + [options.target, options.prediction].compactMap { $0 }) }
+      let referenceTable = referenceInput!
       let ref = try TableSample.read(
-        referenceInput.open, reader: TableReader(format: referenceInput.format, name: referenceInput.name), wanted: wanted)
+        referenceTable.open, reader: TableReader(format: referenceTable.format, name: referenceTable.name), wanted: wanted)
       let cur = try TableSample.read(
         currentInput.open, reader: TableReader(format: currentInput.format, name: currentInput.name), wanted: wanted)
       return (try DriftAnalysis.compare(reference: ref, current: cur, options: options), description, source)

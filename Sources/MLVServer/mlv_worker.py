@@ -1,0 +1,1 @@
+../../templates/serve/mlv_worker.py
