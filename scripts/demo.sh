@@ -9,6 +9,10 @@
 #     and the pre-commit hook refuse a bad row.
 #  3. Drift: compare today's data with the table HEAD's recorded run trained on (read from the
 #     store), first a sample like it (no drift), then a shifted one (drift, exit 10, HTML report).
+#  4. Models and serving: store the trained model as a versioned artifact linked to its run,
+#     alias it, serve it over HTTP (MLflow's protocol and the Open Inference Protocol), send it
+#     requests with curl (one the contract refuses), then compare served traffic with the data
+#     the model learned from.
 #
 # Usage: ./scripts/demo.sh                     # runs setup.sh, builds release, uses that binary
 #        MLV=path/to/mlv ./scripts/demo.sh     # a prebuilt binary that runs here: no setup.sh, no build
@@ -176,5 +180,54 @@ set -e
 [ "$status" -eq 10 ] || { echo "error: drift on shifted data should exit 10, got $status" >&2; exit 1; }
 grep -q "<svg" drift.html && echo "drift.html: $(( $(stat -c %s drift.html) / 1024 )) KiB, one self-contained page with inline SVG plots"
 
+section "4. models and serving: a versioned artifact, an HTTP endpoint, served traffic vs training data"
+mkdir -p serving
+cp model.npy serving/model.npy   # the weights HEAD's run of 'train' recorded: mlv links the model to that run
+cp "$examples/predict.py" serving/predict.py
+cat > serving/mlv-model.yaml <<'YAML'
+runtime: python
+entry_point: predict.py:predict
+input_format: columns
+input_example: example.json
+metadata: {task: binary classification}
+YAML
+echo '{"dataframe_records": [{"age": 40, "income": 52000.5, "city": "paris"}]}' > serving/example.json
+step "$MLV" model add demo serving
+step "$MLV" model alias demo@1 champion
+git add -A && git commit -qm "model demo v1 (champion)" && echo "committed mlv.models.json: this commit knows which version 'champion' means"
+step "$MLV" model show demo@champion
+step "$MLV" model verify demo@champion
+"$MLV" serve demo@champion --port 0 --workers 2 2> serve.log &
+server=$!
+trap 'kill $server 2>/dev/null || true; chmod -R u+w "$work"; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q "on http://" serve.log && break; sleep 0.1; done
+cat serve.log
+url=$(grep -o 'http://[0-9.:]*' serve.log | head -1)
+[ -n "$url" ] || { echo "error: mlv serve did not start" >&2; exit 1; }
+pipe "curl -s -H 'Content-Type: application/json' -d '{\"dataframe_split\": {\"columns\": [\"age\", \"income\", \"city\"], \"data\": [[25, 30000.0, \"lyon\"], [70, 90000.0, \"nice\"]]}}' $url/invocations; echo"
+pipe "curl -s -H 'Content-Type: application/json' -d '{\"inputs\": [{\"name\": \"age\", \"shape\": [1], \"datatype\": \"INT64\", \"data\": [50]}, {\"name\": \"income\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": [61000.0]}, {\"name\": \"city\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"paris\"]}]}' $url/v2/models/demo/infer; echo"
+echo "# a request the model's input contract refuses (age is text):" >&2
+status=$(curl -s -o refused.json -w '%{http_code}' -H 'Content-Type: application/json' -d '{"dataframe_records": [{"age": "old", "income": 1.0, "city": "nice"}]}' "$url/invocations")
+cat refused.json; echo
+[ "$status" = 422 ] || { echo "error: expected 422, got $status" >&2; exit 1; }
+python3 - "$url" <<'PY'
+import json, random, sys, urllib.request
+random.seed(3)
+# Served traffic: older customers with higher incomes than the model trained on.
+for _ in range(300):
+    rows = [[random.randint(40, 95), round(random.gauss(65_000, 15_000), 2), random.choice(["paris", "nice"])] for _ in range(10)]
+    body = json.dumps({"dataframe_split": {"columns": ["age", "income", "city"], "data": rows}}).encode()
+    req = urllib.request.Request(sys.argv[1] + "/invocations", body, {"Content-Type": "application/json"})
+    assert len(json.load(urllib.request.urlopen(req))["predictions"]) == 10
+print("sent 300 requests of 10 rows")
+PY
+pipe "curl -s $url/metrics | grep -E '^mlv_(requests_total|batch_rows_(sum|count)|worker_restarts_total)'"
+kill -TERM $server && wait $server && echo "server stopped cleanly (SIGTERM drains requests in flight)"
+set +e
+step "$MLV" drift --current-from-log demo@champion --columns age income city --fail-on-drift
+status=$?
+set -e
+[ "$status" -eq 10 ] || { echo "error: drift of the served traffic should exit 10, got $status" >&2; exit 1; }
+
 echo
-echo "demo finished: every version came back bit for bit, HEAD~1's model was rebuilt bit for bit, data that broke its contract was refused, and drift in shifted data was caught"
+echo "demo finished: every version came back bit for bit, HEAD~1's model was rebuilt bit for bit, data that broke its contract was refused, drift in shifted data was caught, and the model was served, refused a bad request, and its traffic was checked for drift"

@@ -18,11 +18,17 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v swift >/dev/null || { echo "error: swift is not on PATH" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "error: python3 is not on PATH" >&2; exit 1; }
-# The pre-commit framework, for the test that runs mlv's hooks through it (kept in .build,
-# out of git). Set MLV_TEST_PRE_COMMIT to use another installation.
+# The pre-commit framework, for the test that runs mlv's hooks through it, and MLflow's and
+# Triton's Python clients, for the test that checks `mlv serve` against them (all kept in .build,
+# out of git; scipy only because mlflow-skinny's ScoringServerClient.invoke fails without it).
+# Set MLV_TEST_PRE_COMMIT to use another pre-commit installation.
 venv="$(dirname "$0")/../.build/test-venv"
-if [ -z "${MLV_TEST_PRE_COMMIT:-}" ] && [ ! -x "$venv/bin/pre-commit" ]; then
-  echo "setup: installing pre-commit into .build/test-venv" >&2
+pkgs=(mlflow-skinny pandas scipy "tritonclient[http]")
+[ -n "${MLV_TEST_PRE_COMMIT:-}" ] || pkgs+=(pre-commit)
+if { [ -z "${MLV_TEST_PRE_COMMIT:-}" ] && [ ! -x "$venv/bin/pre-commit" ]; } ||
+  ! "$venv/bin/python" -c 'import importlib.util as u, sys
+sys.exit(any(u.find_spec(m) is None for m in ("mlflow", "pandas", "scipy", "tritonclient", "geventhttpclient")))' 2>/dev/null; then
+  echo "setup: installing ${pkgs[*]} into .build/test-venv" >&2
   python3 -m venv "$venv" >/dev/null 2>&1 || {
     ver=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     SUDO=""
@@ -31,5 +37,5 @@ if [ -z "${MLV_TEST_PRE_COMMIT:-}" ] && [ ! -x "$venv/bin/pre-commit" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv"
   }
-  "$venv/bin/pip" install -q --disable-pip-version-check pre-commit
+  "$venv/bin/pip" install -q --disable-pip-version-check "${pkgs[@]}"
 fi

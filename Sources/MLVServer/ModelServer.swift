@@ -275,7 +275,7 @@ public final class ModelServer: Sendable {
   func mlflowError(_ e: ScoringError) -> Response {
     let code: String
     switch e.status {
-    case 400: code = "MALFORMED_REQUEST"
+    case 400: code = "BAD_REQUEST"
     case 401: code = "UNAUTHENTICATED"
     case 404: code = "RESOURCE_DOES_NOT_EXIST"
     case 413: code = "REQUEST_LIMIT_EXCEEDED"

@@ -92,7 +92,7 @@ extension Repository {
       kind: dep.kind, id: dep.id, name: "\(dep.path) (trained \(model.name) v\(model.version.number))", path: dep.path, format: nil,
       contract: nil)
     let current = TableInput(
-      name: "served requests of '\(model.name)'", format: .jsonl, open: PredictionLog.rows(of: files), object: nil, contract: nil)
+      name: "\(model.name) (served requests)", format: .jsonl, open: PredictionLog.rows(of: files), object: nil, contract: nil)
     return (ref, current, model)
   }
 }

@@ -437,15 +437,17 @@ public final class WorkerPool: @unchecked Sendable {
       usleep(20_000)
       let now = monotonicNow()
       let timeout = configuration.timeoutNanoseconds
+      // A request may be queued (or a call begun) after `now` was read: never subtract past 0.
+      func late(_ since: UInt64) -> Bool { now > since && now - since > timeout }
       var expired: [Job] = []
       let done: Bool = locked {
-        for slot in slots where slot.busySince > 0 && now - slot.busySince > timeout && !slot.killedForTimeout && slot.pid > 0 {
+        for slot in slots where slot.busySince > 0 && late(slot.busySince) && !slot.killedForTimeout && slot.pid > 0 {
           slot.killedForTimeout = true
           kill(slot.pid, SIGKILL)
         }
-        if queue.contains(where: { now - $0.enqueued > timeout }) {
-          expired = queue.filter { now - $0.enqueued > timeout }
-          queue.removeAll { now - $0.enqueued > timeout }
+        if queue.contains(where: { late($0.enqueued) }) {
+          expired = queue.filter { late($0.enqueued) }
+          queue.removeAll { late($0.enqueued) }
         }
         return stopping && finished == slots.count
       }
