@@ -49,19 +49,39 @@ extension Repository {
   /// file of the directory with the same content (weights copied from a run's outputs count).
   public func addModel(name: String, directory userDirectory: String, stage: String?, cwd: String) throws -> ModelAddResult {
     guard isValidModelName(name) else { throw ModelError.badName(name, what: "model") }
-    let directory = try repositoryPath(userDirectory, cwd: cwd)
-    guard let st = fileStatus(absolute(directory)), st.st_mode & S_IFMT == S_IFDIR else {
-      throw fileStatus(absolute(directory)) == nil ? CoreError.pathNotFound(userDirectory) : ModelError.noManifest(directory: userDirectory)
+    // Inside the repository, paths are relative to the root (and the stat cache applies);
+    // a directory elsewhere is read as it is.
+    let inside = try? repositoryPath(userDirectory, cwd: cwd)
+    let location =
+      inside.map(absolute) ?? (userDirectory.hasPrefix("/") ? userDirectory : (realPath(cwd) ?? cwd) + "/" + userDirectory)
+    let directory = inside ?? userDirectory
+    guard let st = fileStatus(location), st.st_mode & S_IFMT == S_IFDIR else {
+      throw fileStatus(location) == nil ? CoreError.pathNotFound(userDirectory) : ModelError.noManifest(directory: userDirectory)
     }
-    let specPath = absolute(directory) + "/" + ModelSpec.fileName
-    guard let specBytes = try readIfPresent(specPath) else { throw ModelError.noManifest(directory: userDirectory) }
+    guard let specBytes = try readIfPresent(location + "/" + ModelSpec.fileName) else {
+      throw ModelError.noManifest(directory: userDirectory)
+    }
     return try withWriteLock {
       var cache = loadStatCache()
       defer { saveStatCache(cache) }
-      var (files, skipped) = try listFiles(under: absolute(directory), displayPath: directory, skippingPointers: true)
+      var (files, skipped) = try listFiles(under: location, displayPath: directory, skippingPointers: true)
       // Python's byte-code caches are not part of a model (importing it writes them).
       files.removeAll { $0.relative.split(separator: "/").contains("__pycache__") }
-      let content = try scanDirectory(directory, cache: &cache, store: store, warn: true, listing: (files, skipped))
+      let content: ScannedContent
+      if let inside {
+        content = try scanDirectory(inside, cache: &cache, store: store, warn: true, listing: (files, skipped))
+      } else {
+        let store = self.store
+        let ingested = try FileIngest.parallelMap(files) { f in
+          try FileIngest.ingest(path: location + "/" + f.relative, store: store, knownSize: Int(f.status.st_size))
+        }
+        let entries = zip(files, ingested).map { f, r in
+          DirectoryEntry(path: f.relative, id: r.id, type: r.layout, size: r.size, executable: f.status.st_mode & 0o111 != 0)
+        }
+        let manifest = try DirectoryManifest(entries: entries)
+        let id = try store.write(manifest.encoded(), role: .metadata)
+        content = ScannedContent(kind: .directory, id: id, size: manifest.size, count: entries.count, manifest: manifest)
+      }
       let manifestFiles = content.manifest!
       let known = Set(manifestFiles.entries.map(\.path))
       let spec = try ModelSpec.parse(specBytes, name: directory + "/" + ModelSpec.fileName, exists: { known.contains($0) })

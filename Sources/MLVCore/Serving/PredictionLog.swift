@@ -10,7 +10,7 @@ import MLVStore
 
 /// The served requests of one model as JSON Lines under `.mlv/logs/predictions/NAME/`: one
 /// line per request with its inputs (column → values), predictions, model version and latency
-/// (docs/format.md). Lines are buffered and written by a background thread every 200 ms, whole;
+/// (docs/format.md). Lines are buffered and written by a background thread every 100 ms, whole;
 /// `predictions.jsonl` is renamed aside when it passes `maxBytes` and the oldest rotated files
 /// beyond `keep` are removed.
 public final class PredictionLog: @unchecked Sendable {
@@ -19,6 +19,9 @@ public final class PredictionLog: @unchecked Sendable {
   public let keep: Int
   private var mutex = pthread_mutex_t()
   private var buffer: [UInt8] = []
+  private var spare: [UInt8] = []
+  /// Held while writing to the file (the flusher thread, or `close`).
+  private var writer = pthread_mutex_t()
   private var closed = false
   private var fd: Int32 = -1
   private var size = 0
@@ -31,11 +34,12 @@ public final class PredictionLog: @unchecked Sendable {
     self.maxBytes = maxBytes
     self.keep = keep
     pthread_mutex_init(&mutex, nil)
+    pthread_mutex_init(&writer, nil)
     try makeDirectories(directory)
     try openCurrent()
     let thread = Thread { [weak self] in
       while let log = self, !log.isClosed {
-        usleep(200_000)
+        usleep(100_000)
         log.flush()
       }
     }
@@ -43,7 +47,10 @@ public final class PredictionLog: @unchecked Sendable {
     thread.start()
   }
 
-  deinit { pthread_mutex_destroy(&mutex) }
+  deinit {
+    pthread_mutex_destroy(&mutex)
+    pthread_mutex_destroy(&writer)
+  }
 
   private var isClosed: Bool {
     pthread_mutex_lock(&mutex)
@@ -88,18 +95,24 @@ public final class PredictionLog: @unchecked Sendable {
     line.append(contentsOf: "}\n".utf8)
     pthread_mutex_lock(&mutex)
     buffer.append(contentsOf: line)
-    let full = buffer.count > 1 << 20
     pthread_mutex_unlock(&mutex)
-    if full { flush() }
   }
 
-  /// Writes what is buffered (whole lines), rotating first when the file is full.
+  /// Writes what is buffered (whole lines), rotating first when the file is full. The buffer
+  /// is swapped out under the lock and written outside it, so request threads never wait for
+  /// the disk; one writer at a time.
   public func flush() {
+    pthread_mutex_lock(&writer)
+    defer { pthread_mutex_unlock(&writer) }
     pthread_mutex_lock(&mutex)
-    defer { pthread_mutex_unlock(&mutex) }
-    guard !buffer.isEmpty, fd >= 0 else { return }
-    if size > 0 && size + buffer.count > maxBytes { rotate() }
-    let written = buffer.withUnsafeBytes { raw -> Int in
+    swap(&buffer, &spare)
+    pthread_mutex_unlock(&mutex)
+    guard !spare.isEmpty, fd >= 0 else {
+      spare.removeAll(keepingCapacity: true)
+      return
+    }
+    if size > 0 && size + spare.count > maxBytes { rotate() }
+    let written = spare.withUnsafeBytes { raw -> Int in
       var at = 0
       while at < raw.count {
         let n = write(fd, raw.baseAddress! + at, raw.count - at)
@@ -113,7 +126,7 @@ public final class PredictionLog: @unchecked Sendable {
       return at
     }
     size += written
-    buffer.removeAll(keepingCapacity: true)
+    spare.removeAll(keepingCapacity: true)
   }
 
   private func rotate() {
@@ -129,11 +142,13 @@ public final class PredictionLog: @unchecked Sendable {
   /// Flushes and stops the background writer.
   public func close() {
     flush()
+    pthread_mutex_lock(&writer)
     pthread_mutex_lock(&mutex)
     closed = true
     if fd >= 0 { Glibc.close(fd) }
     fd = -1
     pthread_mutex_unlock(&mutex)
+    pthread_mutex_unlock(&writer)
   }
 
   /// The log files of a directory, oldest first (rotated ones by name, then the current one).

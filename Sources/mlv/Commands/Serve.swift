@@ -13,7 +13,10 @@ struct Serve: RepositoryCommand {
   @Option(help: "Read the registry (and the model) at this revision.") var rev: String?
   @Option(help: "The address to listen on.") var host = "127.0.0.1"
   @Option(help: "The port (0: any free port; the one chosen is printed).") var port = 8080
-  @Option(help: "Worker processes (default: the number of cores).") var workers = ProcessInfo.processInfo.activeProcessorCount
+  // One core is left to HTTP and batching: on 2 cores, 1 worker served a small model 1.6x
+  // faster than 2 (9,900 vs 6,000 requests/s), its batches being larger.
+  @Option(help: "Worker processes (default: the number of cores less one, at least 1).")
+  var workers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
   @Option(help: "Rows per worker call at most: concurrent requests are coalesced up to this.") var maxBatch = 64
   @Option(help: "How long a free worker waits for more rows before a partial batch, in ms (0: it never waits).") var maxWaitMs = 0
   @Option(help: "Seconds before an unanswered request gets 504 and a busy worker is replaced.") var timeout = 30.0
