@@ -9,20 +9,22 @@
 #   1  set-up, skipping what is there: wrk and git (apt-get), the virtualenv MLV_BENCH_SERVE_VENV with
 #      scikit-learn, mlflow, fastapi, uvicorn, numpy and pandas (pip)
 #   2  bench/serve_models.py trains, with a fixed seed, LogisticRegression and RandomForest(100 trees)
-#      on make_classification (20 features) and writes, per model, an MLflow model dir
-#      (mlflow.sklearn.save_model), an mlv model dir (model.pkl, predict.py, mlv-model.yaml,
-#      example.json) and a FastAPI app dir (model.pkl, app.py), plus the request bodies (1 and 100
-#      rows of dataframe_split JSON). Reused from MLV_BENCH_DIR/models when nothing changed
-#   3  mlv only: a fresh git repository (git init, mlv init, mlv model add lr DIR, mlv model add rf DIR)
+#      on make_classification (20 features) and writes, per model, MLflow model dirs
+#      (mlflow.sklearn.save_model, without and with a signature), an mlv model dir (model.pkl,
+#      predict.py, mlv-model.yaml, example.json) and a FastAPI app dir (model.pkl, app.py), plus the
+#      request bodies (1 and 100 rows of dataframe_split JSON). Reused from MLV_BENCH_DIR/models
+#      when nothing changed
+#   3  mlv only: a fresh git repository (git init, mlv init, the model dirs copied in as models/lr and
+#      models/rf, mlv model add lr models/lr, mlv model add rf models/rf, git commit)
 #   4  per scenario and server: start the server on a free port in its own process group, poll
-#      GET /ping (READY_TIMEOUT), check one answer against the model's own predict_proba, warm up
-#      (wrk, WARMUP s), then `wrk -tTHREADS -cCONNECTIONS -dDURATION --latency -s serve_post.lua
+#      GET /ping (and /ready for mlv; READY_TIMEOUT), check one answer against the model's own
+#      predict_proba, warm up (wrk, WARMUP s), then `wrk -tTHREADS -cCONNECTIONS -dDURATION --latency -s serve_post.lua
 #      URL/invocations`, then SIGTERM and wait for the server to exit
 #   5  bench/serve_report.py: table, the targets of scenario lr1, results.json and results.txt
 #
 # Scenarios: lr1 (LR, 1-row requests), rf1 (RandomForest, 1 row), lr100 (LR, 100-row requests).
 # Servers:   mlflow  `mlflow models serve -m DIR --env-manager local -p PORT -h 127.0.0.1` (MLflow's
-#                    defaults: one uvicorn worker, 60 s request timeout)
+#                    defaults: one uvicorn worker, 60 s request timeout; see MLFLOW_SIGNATURE)
 #            fastapi `uvicorn app:app --host 127.0.0.1 --port PORT --workers N`, for N in FASTAPI_WORKERS;
 #                    the best is the "FastAPI" reference (see FASTAPI_NODELAY_FIX)
 #            mlv     `MLV_PYTHON=VENV/bin/python mlv serve MODEL --port PORT --workers MLV_WORKERS`,
@@ -44,6 +46,9 @@
 #                         (uvicorn --workers N leaves Nagle on: ~44 ms per keep-alive request,
 #                         Kludex/uvicorn#3149); 0 runs stock uvicorn
 #   MLFLOW_WORKERS        passed as `--workers` to mlflow models serve (default: unset, MLflow's default, 1)
+#   MLFLOW_SIGNATURE      0 (default): the MLflow model has no signature; 1: it has one, and MLflow
+#                         checks every request against it (about half the requests/s); "0 1": both
+#                         rows. The fastest error-free MLflow row is the "MLflow" reference
 #   MLV_WORKERS           `mlv serve --workers` (default 2)
 #   MLV_SERVE_ARGS        more arguments for `mlv serve` (default none, e.g. "--max-batch 64")
 #   READY_TIMEOUT         seconds to wait for GET /ping to answer 200 (default 120: MLflow starts slowly)
@@ -73,7 +78,8 @@ SERVERS=${SERVERS:-mlflow fastapi mlv}
 FASTAPI_WORKERS=${FASTAPI_WORKERS:-1 2}
 FASTAPI_NODELAY_FIX=${FASTAPI_NODELAY_FIX:-1}
 MLFLOW_WORKERS=${MLFLOW_WORKERS:-}
-MLV_WORKERS=${MLV_WORKERS:-2}
+MLFLOW_SIGNATURE=${MLFLOW_SIGNATURE:-0}
+MLV_WORKERS=${MLV_WORKERS:-1}  # mlv serve's own default on 2 cores (cores - 1)
 MLV_SERVE_ARGS=${MLV_SERVE_ARGS:-}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
 STOP_TIMEOUT=${STOP_TIMEOUT:-20}
@@ -96,6 +102,8 @@ posint STOP_TIMEOUT "$STOP_TIMEOUT"
 posint BUSY_LIMIT "$BUSY_LIMIT"
 [[ $SEED =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer"
 [[ $FASTAPI_NODELAY_FIX =~ ^[01]$ ]] || die "FASTAPI_NODELAY_FIX must be 0 or 1"
+for n in $MLFLOW_SIGNATURE; do [[ $n =~ ^[01]$ ]] || die "MLFLOW_SIGNATURE must be 0, 1 or \"0 1\" (got '$MLFLOW_SIGNATURE')"; done
+[ -n "$MLFLOW_SIGNATURE" ] || die "MLFLOW_SIGNATURE must not be empty"
 [ -z "$MLFLOW_WORKERS" ] || posint MLFLOW_WORKERS "$MLFLOW_WORKERS"
 for n in $FASTAPI_WORKERS; do posint FASTAPI_WORKERS "$n"; done
 for s in $SCENARIOS; do [[ " lr1 rf1 lr100 " == *" $s "* ]] || die "unknown scenario '$s' (lr1 rf1 lr100)"; done
@@ -337,6 +345,7 @@ run_case() {
     local model=${SCEN_MODEL[$scen]} rows=${SCEN_ROWS[$scen]} tag port args=() a pid ready check wrkout rc c0 c1 others note=""
     local body=$M/body-$rows.json
     tag=$scen-$server
+    [[ $server != mlflow || $variant != *signature* ]] || tag+=-sig
     [[ $server != fastapi || ! $variant =~ --workers\ ([0-9]+) ]] || tag+=-w${BASH_REMATCH[1]}
     wrkout=$R/wrk/$tag.txt
     port=$("$PY" "$here/serve_probe.py" port)
@@ -407,11 +416,15 @@ for scen in $SCENARIOS; do
     for server in $SERVERS; do
         case $server in
         mlflow)
-            v="mlflow models serve (defaults: 1 uvicorn worker)"
-            [ -z "$MLFLOW_WORKERS" ] || v="mlflow models serve --workers $MLFLOW_WORKERS"
-            run_case "$scen" mlflow "$v" "$M" group \
-                mlflow models serve -m "$M/$model/mlflow" --env-manager local -p @PORT@ -h 127.0.0.1 \
-                ${MLFLOW_WORKERS:+--workers "$MLFLOW_WORKERS"}
+            for sig in $MLFLOW_SIGNATURE; do
+                v="mlflow models serve"
+                [ -z "$MLFLOW_WORKERS" ] || v+=" --workers $MLFLOW_WORKERS"
+                dir=$M/$model/mlflow
+                if ((sig)); then v+=" (model with signature)" dir+=-signature; fi
+                run_case "$scen" mlflow "$v" "$M" group \
+                    mlflow models serve -m "$dir" --env-manager local -p @PORT@ -h 127.0.0.1 \
+                    ${MLFLOW_WORKERS:+--workers "$MLFLOW_WORKERS"}
+            done
             ;;
         fastapi)
             for n in $FASTAPI_WORKERS; do
@@ -446,7 +459,10 @@ SB_MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}'
 export SB_FASTAPI_VERSION SB_UVICORN_VERSION SB_WRK_VERSION SB_MACHINE
 mlflow_w="1 worker, the default"
 [ -z "$MLFLOW_WORKERS" ] || mlflow_w="--workers $MLFLOW_WORKERS"
-export SB_SERVERS_NOTE="mlflow models serve --env-manager local (uvicorn, $mlflow_w); FastAPI app.py under uvicorn --workers {${FASTAPI_WORKERS// /,}} (pydantic body, def endpoint; TCP_NODELAY fix for N > 1: $FASTAPI_NODELAY_FIX); mlv serve --workers $MLV_WORKERS${MLV_SERVE_ARGS:+ $MLV_SERVE_ARGS} (its default batching)"
+mlflow_sig="signature: $MLFLOW_SIGNATURE"
+[ "$MLFLOW_SIGNATURE" != 0 ] || mlflow_sig="model without signature"
+[ "$MLFLOW_SIGNATURE" != 1 ] || mlflow_sig="model with signature"
+export SB_SERVERS_NOTE="mlflow models serve --env-manager local (uvicorn, $mlflow_w; $mlflow_sig); FastAPI app.py under uvicorn --workers {${FASTAPI_WORKERS// /,}} (pydantic body, def endpoint; TCP_NODELAY fix for N > 1: $FASTAPI_NODELAY_FIX); mlv serve --workers $MLV_WORKERS${MLV_SERVE_ARGS:+ $MLV_SERVE_ARGS} (its default batching)"
 if ! want mlv; then
     SB_MLV_NOTE="not run (SERVERS=$SERVERS)"
 elif [ -n "$MLV_SKIP" ]; then

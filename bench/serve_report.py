@@ -77,7 +77,7 @@ def fmt_ms(v):
 
 
 def fmt_x(v):
-    return "-" if v is None else ("%.1fx" % v if v < 100 else "%.0fx" % v)
+    return "-" if v is None else ("%.2fx" % v if v < 1 else "%.1fx" % v if v < 100 else "%.0fx" % v)
 
 
 def table(hdr, rows, left=(0, 1)):
@@ -125,15 +125,16 @@ def main():
     def clean(r):
         return r["status"] == "ok" and not r["errors"]
 
-    # references per scenario: MLflow, and the best FastAPI variant (error-free runs first)
+    # references per scenario: the best MLflow and the best FastAPI row (error-free runs first)
     refs = {}
     for scen in SCENARIOS:
         rs = [r for r in runs if r["scenario"] == scen and r["status"] == "ok"]
-        ml = [r for r in rs if r["server"] == "mlflow"]
-        fa = sorted((r for r in rs if r["server"] == "fastapi"), key=lambda r: (clean(r), r["rps"]), reverse=True)
-        refs[scen] = {"mlflow": ml[0] if ml else None, "fastapi": fa[0] if fa else None}
-        if fa and len(fa) > 1:
-            fa[0]["best_fastapi"] = True
+        refs[scen] = {}
+        for k in ("mlflow", "fastapi"):
+            cand = sorted((r for r in rs if r["server"] == k), key=lambda r: (clean(r), r["rps"]), reverse=True)
+            refs[scen][k] = cand[0] if cand else None
+            if len(cand) > 1:
+                cand[0]["best"] = True
     for r in runs:
         if r["status"] != "ok":
             continue
@@ -161,7 +162,7 @@ def main():
     # ---- table
     out = []
     for r in runs:
-        label = r["variant"] + (" (best)" if r.get("best_fastapi") else "")
+        label = r["variant"] + (" (best)" if r.get("best") else "")
         scen = SCENARIOS.get(r["scenario"], (r["scenario"],))[0]
         if r["status"] != "ok":
             out.append([scen, label, r["status"].upper(), "-", "-", "-", "-", "-", "-", "-", r["note"][:110]])
@@ -179,7 +180,7 @@ def main():
                     fmt_x(r["vs_mlflow"]), fmt_x(r["vs_fastapi"]), note])
     table(["scenario", "server", "req/s", "rows/s", "p50 ms", "p99 ms", "non-2xx", "sock err",
            "vs mlflow", "vs fastapi", "note"], out, left=(0, 1, 10))
-    print("\nvs mlflow / vs fastapi: req/s over MLflow's and over the best FastAPI row's in the same scenario.")
+    print("\nvs mlflow / vs fastapi: req/s over the best MLflow row's and the best FastAPI row's in the same scenario.")
     busy = [r for r in runs if "machine busy" in r["note"]]
     if busy:
         print("WARNING: during %d of %d runs other processes used the CPU (see the notes): those figures are "
