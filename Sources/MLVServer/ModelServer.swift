@@ -14,8 +14,6 @@ public struct ServeOptions: Sendable {
   public var token: String?
   /// Larger bodies get 413.
   public var maxBodyBytes = 8 << 20
-  /// Where the prediction log goes (nil: no log).
-  public var logDirectory: String?
   public init() {}
 }
 
@@ -52,20 +50,23 @@ public final class ModelServer: Sendable {
   let log: PredictionLog?
   let metrics: ServerMetrics
   private let requestCounter = RequestCounter()
+  /// The model never changes while it is served.
+  private let openAPI: [UInt8]
 
   public init(model: ServedModel, pool: WorkerPool, options: ServeOptions, log: PredictionLog?) {
     self.model = model
     self.pool = pool
     self.options = options
     self.log = log
-    self.metrics = ServerMetrics()
+    self.metrics = ServerMetrics.shared
+    self.openAPI = OpenAPIDocument.make(for: model).bytes
   }
 
-  /// The events a pool should report to this server's metrics.
-  public static func poolEvents(_ box: MetricsBox) -> WorkerPoolEvents {
+  /// The events a pool reports to the server's metrics (one set per process, as swift-metrics has).
+  public static var poolEvents: WorkerPoolEvents {
     var events = WorkerPoolEvents()
-    events.batch = { rows, requests in box.metrics?.batch(rows: rows, requests: requests) }
-    events.restart = { _ in box.metrics?.restart() }
+    events.batch = { rows, requests in ServerMetrics.shared.batch(rows: rows, requests: requests) }
+    events.restart = { _ in ServerMetrics.shared.restart() }
     return events
   }
 
@@ -83,7 +84,7 @@ public final class ModelServer: Sendable {
       }
     }
     router.get("/openapi.json") { request, _ in
-      try self.guarded(request, route: "openapi") { self.json(200, OpenAPIDocument.make(for: self.model)) }
+      try self.guarded(request, route: "openapi") { self.rawJSON(200, self.openAPI) }
     }
     router.post("/predict") { request, _ in await self.score(request, route: "predict") }
     router.post("/invocations") { request, _ in await self.score(request, route: "invocations") }
@@ -165,9 +166,9 @@ public final class ModelServer: Sendable {
   }
 
   func guarded(_ request: Request, route: String, _ body: () throws -> Response) rethrows -> Response {
-    let start = monotonicNanoseconds()
+    let start = monotonicNow()
     let response = authorized(request) ? try body() : unauthorized()
-    metrics.request(route: route, status: Int(response.status.code), nanoseconds: monotonicNanoseconds() - start)
+    metrics.request(route: route, status: Int(response.status.code), nanoseconds: monotonicNow() - start)
     return response
   }
 
@@ -202,9 +203,9 @@ public final class ModelServer: Sendable {
 
   /// `/predict` and `/invocations`.
   func score(_ request: Request, route: String) async -> Response {
-    let start = monotonicNanoseconds()
+    let start = monotonicNow()
     let response = await scoreResponse(request, route: route, start: start)
-    metrics.request(route: route, status: Int(response.status.code), nanoseconds: monotonicNanoseconds() - start)
+    metrics.request(route: route, status: Int(response.status.code), nanoseconds: monotonicNow() - start)
     return response
   }
 
@@ -251,7 +252,7 @@ public final class ModelServer: Sendable {
     guard let log else { return }
     let id = request.headers[.init("X-Request-ID")!] ?? requestCounter.next()
     log.append(
-      model: model.name, version: model.version, request: id, latencyMs: Double(monotonicNanoseconds() - start) / 1e6, batch: batch,
+      model: model.name, version: model.version, request: id, latencyMs: Double(monotonicNow() - start) / 1e6, batch: batch,
       predictions: reply.json)
   }
 
@@ -342,9 +343,9 @@ public final class ModelServer: Sendable {
   }
 
   func infer(_ request: Request, _ context: BasicRequestContext) async -> Response {
-    let start = monotonicNanoseconds()
+    let start = monotonicNow()
     let response = await inferResponse(request, context, start: start)
-    metrics.request(route: "v2_infer", status: Int(response.status.code), nanoseconds: monotonicNanoseconds() - start)
+    metrics.request(route: "v2_infer", status: Int(response.status.code), nanoseconds: monotonicNow() - start)
     return response
   }
 
@@ -402,13 +403,6 @@ public final class ModelServer: Sendable {
   }
 }
 
-/// Lets the pool's events reach the metrics of a server made after the pool.
-public final class MetricsBox: @unchecked Sendable {
-  var metrics: ServerMetrics?
-  public init() {}
-  public func attach(_ server: ModelServer) { metrics = server.metrics }
-}
-
 /// Request ids for the log when the client sends none.
 final class RequestCounter: @unchecked Sendable {
   private let lock = NSLock()
@@ -419,12 +413,6 @@ final class RequestCounter: @unchecked Sendable {
     n += 1
     return String(n)
   }
-}
-
-func monotonicNanoseconds() -> UInt64 {
-  var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
-  return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 /// The version mlv reports (OIP server metadata).

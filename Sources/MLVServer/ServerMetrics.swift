@@ -4,9 +4,9 @@ import Prometheus
 /// The server's metrics through swift-metrics, kept in a Prometheus registry that `/metrics`
 /// renders in the text exposition format.
 final class ServerMetrics: Sendable {
-  /// One per process: swift-metrics has one global factory.
-  static let sharedRegistry = PrometheusCollectorRegistry()
-  var registry: PrometheusCollectorRegistry { Self.sharedRegistry }
+  /// One per process: swift-metrics has one global factory, bootstrapped here.
+  static let shared = ServerMetrics()
+  let registry = PrometheusCollectorRegistry()
   private let restarts: Metrics.Counter
   private let batchRows: Recorder
   private let batchRequests: Recorder
@@ -16,12 +16,12 @@ final class ServerMetrics: Sendable {
     .microseconds(Int64($0 * 1000))
   }
 
-  init() {
-    var factory = PrometheusMetricsFactory(registry: Self.sharedRegistry)
+  private init() {
+    var factory = PrometheusMetricsFactory(registry: registry)
     factory.durationHistogramBuckets["mlv_request_duration_seconds"] = Self.latencyBuckets
     factory.valueHistogramBuckets["mlv_batch_rows"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
     factory.valueHistogramBuckets["mlv_batch_requests"] = [1, 2, 4, 8, 16, 32, 64]
-    MetricsSystem.bootstrapIfNeeded(factory)
+    MetricsSystem.bootstrap(factory)
     restarts = Metrics.Counter(label: "mlv_worker_restarts_total")
     batchRows = Recorder(label: "mlv_batch_rows", aggregate: true)
     batchRequests = Recorder(label: "mlv_batch_requests", aggregate: true)
@@ -43,19 +43,4 @@ final class ServerMetrics: Sendable {
   func restart() { restarts.increment() }
 
   func render() -> [UInt8] { registry.emitToBuffer() }
-}
-
-extension MetricsSystem {
-  /// `bootstrap` may run once per process.
-  static func bootstrapIfNeeded(_ factory: any MetricsFactory) {
-    _ = bootstrapOnce(factory)
-  }
-
-  nonisolated(unsafe) private static var done = false
-  private static func bootstrapOnce(_ factory: any MetricsFactory) -> Bool {
-    guard !done else { return false }
-    done = true
-    MetricsSystem.bootstrap(factory)
-    return true
-  }
 }

@@ -210,8 +210,7 @@ extension Repository {
   /// (a malformed pointer, a missing or damaged manifest) unless `force`.
   public func gc(dryRun: Bool, force: Bool) throws -> GCReport {
     // Runs hold `.mlv/cache/activity` shared while they write objects no commit names yet.
-    try makeDirectories(sharedMLVDirectory + "/cache")
-    let activity = try FileHandle(path: sharedMLVDirectory + "/cache/activity", flags: O_RDWR | O_CREAT, mode: 0o644)
+    let (activity, _) = try activityLockFile()
     guard flock(activity.fd, LOCK_EX | LOCK_NB) == 0 else { throw CoreError.runInProgress }
     defer { flock(activity.fd, LOCK_UN) }
     return try withWriteLock {

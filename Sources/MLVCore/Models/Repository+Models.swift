@@ -67,21 +67,13 @@ extension Repository {
       var (files, skipped) = try listFiles(under: location, displayPath: directory, skippingPointers: true)
       // Python's byte-code caches are not part of a model (importing it writes them).
       files.removeAll { $0.relative.split(separator: "/").contains("__pycache__") }
-      let content: ScannedContent
-      if let inside {
-        content = try scanDirectory(inside, cache: &cache, store: store, warn: true, listing: (files, skipped))
-      } else {
-        let store = self.store
-        let ingested = try FileIngest.parallelMap(files) { f in
-          try FileIngest.ingest(path: location + "/" + f.relative, store: store, knownSize: Int(f.status.st_size))
-        }
-        let entries = zip(files, ingested).map { f, r in
-          DirectoryEntry(path: f.relative, id: r.id, type: r.layout, size: r.size, executable: f.status.st_mode & 0o111 != 0)
-        }
-        let manifest = try DirectoryManifest(entries: entries)
-        let id = try store.write(manifest.encoded(), role: .metadata)
-        content = ScannedContent(kind: .directory, id: id, size: manifest.size, count: entries.count, manifest: manifest)
-      }
+      // The stat cache knows only the work tree: a directory elsewhere is hashed in full.
+      var outside = StatCache()
+      let listing = (files: files, skipped: skipped)
+      let content =
+        inside != nil
+        ? try scanDirectory(directory, cache: &cache, store: store, warn: true, listing: listing)
+        : try scanDirectory(directory, cache: &outside, store: store, warn: true, listing: listing, root: location)
       let manifestFiles = content.manifest!
       let known = Set(manifestFiles.entries.map(\.path))
       let spec = try ModelSpec.parse(specBytes, name: directory + "/" + ModelSpec.fileName, exists: { known.contains($0) })
@@ -89,18 +81,18 @@ extension Repository {
       let entries = manifestFiles.entriesByPath
       func entry(_ path: String) -> DirectoryEntry { entries[BytewisePath(path)]! }
       if let inputs = spec.inputs {
-        let bytes = try readEntry(entry(inputs))
+        let bytes = try readStoredFile(entry(inputs))
         _ = try Contract.parse(bytes, name: directory + "/" + inputs)
-        manifest.inputs = entry(inputs).type == .blob ? entry(inputs).id : try store.write(bytes, role: .metadata)
+        manifest.inputs = try store.write(bytes, role: .metadata)
         manifest.inputsSource = "file"
       } else if let example = spec.inputExample {
-        let batch = try ScoringRequest.decodeExample(readEntry(entry(example)), name: directory + "/" + example)
+        let batch = try ScoringRequest.decodeExample(readStoredFile(entry(example)), name: directory + "/" + example)
         let yaml = batch.inferredContract().yaml(comment: "inferred by 'mlv model add' from \(example)")
         manifest.inputs = try store.write(Array(yaml.utf8), role: .metadata)
         manifest.inputsSource = "example"
       }
       if let outputs = spec.outputs {
-        let bytes = try readEntry(entry(outputs))
+        let bytes = try readStoredFile(entry(outputs))
         _ = try Contract.parse(bytes, name: directory + "/" + outputs)
         manifest.outputs = try store.write(bytes, role: .metadata)
       }
@@ -127,13 +119,7 @@ extension Repository {
     }
   }
 
-  /// A stored file's bytes, verified (small files: contracts, examples).
-  func readEntry(_ entry: DirectoryEntry) throws -> [UInt8] {
-    switch entry.type {
-    case .blob: return try store.read(entry.id)
-    case .chunked: return try readFileManifest(entry.id).chunks.flatMap { try store.read($0.id) }
-    }
-  }
+  func readStoredFile(_ entry: DirectoryEntry) throws -> [UInt8] { try readStoredFile(entry.id, layout: entry.type) }
 
   /// The recorded run whose outputs the model's files came from.
   private func sourceRun(of files: DirectoryManifest, directory: String, stage: String?) throws -> (
@@ -231,12 +217,7 @@ extension Repository {
       return ([ModelProblem(subject: "files", message: error.message)], [])
     }
     for entry in files.entries {
-      do {
-        switch entry.type {
-        case .blob: _ = try store.read(entry.id)
-        case .chunked: for c in try readFileManifest(entry.id).chunks { _ = try store.read(c.id) }
-        }
-      } catch let error as UserFacingError {
+      do { _ = try readStoredFile(entry) } catch let error as UserFacingError {
         problems.append(ModelProblem(subject: entry.path, message: error.message))
       }
     }
@@ -250,7 +231,7 @@ extension Repository {
     }
     if let example = model.manifest.spec.inputExample, let contract, let entry = files.entriesByPath[BytewisePath(example)] {
       do {
-        let batch = try ScoringRequest.decodeExample(readEntry(entry), name: example)
+        let batch = try ScoringRequest.decodeExample(readStoredFile(entry), name: example)
         let violations = batch.validated(against: contract).violations
         for v in violations.prefix(10) { problems.append(ModelProblem(subject: example, message: v.description)) }
       } catch let error as UserFacingError { problems.append(ModelProblem(subject: example, message: error.message)) }

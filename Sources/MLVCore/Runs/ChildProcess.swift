@@ -97,13 +97,10 @@ enum ChildProcess {
     var output: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
     // A wedged probe (a hung GPU driver) must not hang mlv: give up after `timeout` seconds.
-    var deadline = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &deadline)
-    deadline.tv_sec += timeout
+    let deadline = monotonicNow() + UInt64(timeout) * 1_000_000_000
     while true {
-      var now = timespec()
-      clock_gettime(CLOCK_MONOTONIC, &now)
-      let left = Int32(max(0, (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1_000_000))
+      let now = monotonicNow()
+      let left = Int32(now < deadline ? (deadline - now) / 1_000_000 : 0)
       var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
       let ready = poll(&poller, 1, left)
       if ready < 0 && errno == EINTR { continue }

@@ -231,9 +231,7 @@ extension Repository {
     let limit = 64 << 20
     guard size <= limit, let st = fileStatus(file), Int(st.st_size) <= limit,
       let new = try? FileHandle(path: file, flags: O_RDONLY).readAll(),
-      let old = try?
-        (layout == .chunked
-        ? readFileManifest(recordedID).chunks.flatMap { try store.read($0.id) } : store.read(recordedID))
+      let old = try? readStoredFile(recordedID, layout: layout)
     else { return nil }
     if old.prefix(8192).contains(0) || new.prefix(8192).contains(0) { return nil }
     let a = old.split(separator: 10, omittingEmptySubsequences: false)

@@ -389,14 +389,20 @@ extension Repository {
   /// write objects that no commit names yet, and `gc` (which takes the lock exclusively) must
   /// not collect them meanwhile. Shared, so several runs can go at once.
   func withActivity<T>(_ body: () throws -> T) throws -> T {
-    let path = sharedMLVDirectory + "/cache/activity"
-    try makeDirectories(sharedMLVDirectory + "/cache")
-    let handle = try FileHandle(path: path, flags: O_RDWR | O_CREAT, mode: 0o644)
+    let (handle, path) = try activityLockFile()
     while flock(handle.fd, LOCK_SH) != 0 {
       guard errno == EINTR else { throw systemError(errno, path: path, operation: "lock") }
     }
     defer { flock(handle.fd, LOCK_UN) }
     return try body()
+  }
+
+  /// `.mlv/cache/activity`: runs hold it shared while they write objects no commit names yet;
+  /// `gc` takes it exclusively.
+  func activityLockFile() throws -> (FileHandle, String) {
+    let path = sharedMLVDirectory + "/cache/activity"
+    try makeDirectories(sharedMLVDirectory + "/cache")
+    return (try FileHandle(path: path, flags: O_RDWR | O_CREAT, mode: 0o644), path)
   }
 }
 
@@ -522,10 +528,15 @@ struct Timestamp {
     }
     let text =
       "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(ms), 3))Z"
-    var mono = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &mono)
-    return Timestamp(monotonic: Int64(mono.tv_sec) * 1_000_000_000 + Int64(mono.tv_nsec), text: text)
+    return Timestamp(monotonic: Int64(monotonicNow()), text: text)
   }
+}
+
+/// Nanoseconds on the monotonic clock: for durations and deadlines, immune to clock steps.
+public func monotonicNow() -> UInt64 {
+  var ts = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &ts)
+  return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 /// Whether one path is the other or inside it.

@@ -292,7 +292,7 @@ extension JSON {
     case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
     case .integer(let n): out.append(contentsOf: String(n).utf8)
     case .number(let d): out.append(contentsOf: (d.isFinite ? jsonNumber(d) : "null").utf8)
-    case .string(let s): CanonicalJSONString.write(s, to: &out)
+    case .string(let s): CanonicalJSON.writeString(s, to: &out)
     case .array(let items):
       out.append(UInt8(ascii: "["))
       for (i, item) in items.enumerated() {
@@ -304,7 +304,7 @@ extension JSON {
       out.append(UInt8(ascii: "{"))
       for (i, (k, v)) in pairs.enumerated() {
         if i > 0 { out.append(UInt8(ascii: ",")) }
-        CanonicalJSONString.write(k, to: &out)
+        CanonicalJSON.writeString(k, to: &out)
         out.append(UInt8(ascii: ":"))
         v.write(to: &out)
       }
@@ -324,8 +324,4 @@ extension JSON {
 func jsonNumber(_ d: Double) -> String {
   if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
   return "\(d)"
-}
-
-enum CanonicalJSONString {
-  static func write(_ s: String, to out: inout [UInt8]) { CanonicalJSON.writeString(s, to: &out) }
 }

@@ -258,7 +258,7 @@ public final class WorkerPool: @unchecked Sendable {
       var parts: [[UInt8]] = []
       for _ in jobs {
         guard at + 4 <= payload.count else { throw WorkerIOError("the worker's reply is truncated") }
-        let n = Int(UInt32(payload[at]) | UInt32(payload[at + 1]) << 8 | UInt32(payload[at + 2]) << 16 | UInt32(payload[at + 3]) << 24)
+        let n = readUInt32(payload, at: at)
         at += 4
         guard at + n <= payload.count else { throw WorkerIOError("the worker's reply is truncated") }
         parts.append(Array(payload[at..<at + n]))
@@ -466,16 +466,16 @@ struct WorkerIOError: Error, CustomStringConvertible {
 /// Glibc module hides it behind `_GNU_SOURCE`), so a worker started on another thread at the
 /// same moment cannot inherit it and keep it open after this worker dies.
 private func makePipe(_ fds: inout [Int32]) -> Int32 {
-  typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>?, Int32) -> Int32
-  guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else { return -1 }
-  let pipe2 = unsafeBitCast(symbol, to: Pipe2.self)
+  guard let pipe2 = pipe2Function else { return -1 }
   return fds.withUnsafeMutableBufferPointer { pipe2($0.baseAddress, O_CLOEXEC) }
 }
 
-func monotonicNow() -> UInt64 {
-  var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
-  return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>?, Int32) -> Int32
+private let pipe2Function: Pipe2? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
+
+/// The little-endian `UInt32` at `at` (frame and part lengths).
+private func readUInt32(_ bytes: [UInt8], at: Int) -> Int {
+  Int(UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
 }
 
 private func appendUInt32(_ out: inout [UInt8], _ v: UInt32) {
@@ -527,10 +527,10 @@ private func readExactly(_ fd: Int32, _ count: Int, deadline: UInt64?) throws ->
 /// A frame: its JSON header and its payload.
 private func readFrame(_ fd: Int32, deadline: UInt64?) throws -> (header: [UInt8], payload: [UInt8]) {
   let prefix = try readExactly(fd, 4, deadline: deadline)
-  let length = Int(UInt32(prefix[0]) | UInt32(prefix[1]) << 8 | UInt32(prefix[2]) << 16 | UInt32(prefix[3]) << 24)
+  let length = readUInt32(prefix, at: 0)
   guard length >= 4, length <= 1 << 30 else { throw WorkerIOError("the worker sent a frame of \(length) bytes") }
   let body = try readExactly(fd, length, deadline: deadline)
-  let h = Int(UInt32(body[0]) | UInt32(body[1]) << 8 | UInt32(body[2]) << 16 | UInt32(body[3]) << 24)
+  let h = readUInt32(body, at: 0)
   guard h <= length - 4 else { throw WorkerIOError("the worker sent a malformed frame") }
   return (Array(body[4..<4 + h]), Array(body[(4 + h)...]))
 }

@@ -141,6 +141,15 @@ extension Repository {
     try FileManifest.decode(store.read(id), id: id)
   }
 
+  /// A stored file's whole content, every object verified (for small files: contracts,
+  /// examples, text to compare).
+  func readStoredFile(_ id: ObjectID, layout: FileLayout) throws -> [UInt8] {
+    switch layout {
+    case .blob: return try store.read(id)
+    case .chunked: return try readFileManifest(id).chunks.flatMap { try store.read($0.id) }
+    }
+  }
+
   private func place(
     _ artifact: TrackedArtifact, current: ScannedContent?, target: DirectoryManifest?, cache: inout StatCache,
     result: inout CheckoutResult,

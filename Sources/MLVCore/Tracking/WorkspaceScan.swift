@@ -86,10 +86,13 @@ extension Repository {
 
   /// Reads a directory's content: every file through the cache or hashed on all cores, then its
   /// manifest (written to `store` when given). `listing` spares a second walk when the caller made one.
+  /// `root` is the directory's absolute path when it is not `path` in the work tree.
   func scanDirectory(
-    _ path: String, cache: inout StatCache, store: LocalStore?, warn: Bool, listing: (files: [FoundFile], skipped: [String])? = nil
+    _ path: String, cache: inout StatCache, store: LocalStore?, warn: Bool, listing: (files: [FoundFile], skipped: [String])? = nil,
+    root: String? = nil
   ) throws -> ScannedContent {
-    let (files, skipped) = try listing ?? listFiles(under: absolute(path), displayPath: path)
+    let root = root ?? absolute(path)
+    let (files, skipped) = try listing ?? listFiles(under: root, displayPath: path)
     if warn {
       for s in skipped.prefix(5) { writeDiagnostic("warning: skipping '\(path)/\(s)': not a regular file") }
       if skipped.count > 5 { writeDiagnostic("warning: skipping \(skipped.count - 5) more special files") }
@@ -105,7 +108,6 @@ extension Repository {
         misses.append(i)
       }
     }
-    let root = absolute(path)
     let ingested = try FileIngest.parallelMap(misses) { i in
       try FileIngest.ingest(path: root + "/" + files[i].relative, store: store, knownSize: Int(files[i].status.st_size))
     }

@@ -53,8 +53,7 @@ struct Serve: RepositoryCommand {
     configuration.maxBatchRows = maxBatch
     configuration.maxWaitNanoseconds = UInt64(maxWaitMs) * 1_000_000
     configuration.timeoutNanoseconds = UInt64(timeout * 1e9)
-    let box = MetricsBox()
-    let pool = WorkerPool(configuration, events: ModelServer.poolEvents(box))
+    let pool = WorkerPool(configuration, events: ModelServer.poolEvents)
     try pool.start()
     var options = ServeOptions()
     options.host = host
@@ -66,7 +65,6 @@ struct Serve: RepositoryCommand {
       name: resolved.name, version: resolved.version.number, aliases: resolved.aliases, manifestID: resolved.version.id,
       contract: contract, spec: resolved.manifest.spec, revision: resolved.side)
     let server = ModelServer(model: served, pool: pool, options: options, log: log)
-    box.attach(server)
     let label =
       "\(resolved.name)@\(resolved.version.number)\(resolved.aliases.isEmpty ? "" : " (\(resolved.aliases.joined(separator: ", ")))")"
     let host = self.host
