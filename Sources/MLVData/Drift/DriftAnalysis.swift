@@ -462,9 +462,10 @@ public enum DriftAnalysis {
   /// Plot data: up to 40 Sturges bins for numbers, the 20 most frequent values (then "other").
   static func distribution(kind: DriftColumnKind, r: ColumnSample, c: ColumnSample, categories: Categories?) -> DriftDistribution {
     if let v = categories, kind == .categorical || r.numbers.isEmpty || r.distinctNumbers <= 20 {
+      let (rs, cs) = (v.referenceShares, v.currentShares)  // computed properties: once, not per comparison
       let order = v.keys.indices.sorted {
-        let a = max(v.referenceShares[$0], v.currentShares[$0])
-        let b = max(v.referenceShares[$1], v.currentShares[$1])
+        let a = max(rs[$0], cs[$0])
+        let b = max(rs[$1], cs[$1])
         return a != b ? a > b : v.keys[$0] < v.keys[$1]
       }
       let top = order.prefix(20)

@@ -323,17 +323,17 @@ public enum DriftStatistics {
     return numpySum(count: count) { (p[$0] - q[$0]) * log(p[$0] / q[$0]) }
   }
 
-  /// Evidently's categorical Hellinger distance: sqrt(1 - clip(sum(sqrt(p_i q_i)), 0, 1)), p and q the shares
+  /// Evidently's categorical Hellinger distance: sqrt(1 - clipProbability(sum(sqrt(p_i q_i)), 0, 1)), p and q the shares
   /// of each value (summed in the given order).
   public static func hellinger(_ p: [Double], _ q: [Double]) -> Double {
     var sum = 0.0
     for index in 0..<Swift.min(p.count, q.count) { sum += (p[index] * q[index]).squareRoot() }
-    return (1 - clip(sum)).squareRoot()
+    return (1 - clipProbability(sum)).squareRoot()
   }
 
   /// Evidently's numeric Hellinger distance on sorted samples: edges = sturges edges of `uniqueValues`;
   /// h1, h2 = np.histogram(reference / current, edges, density=True); sum of sqrt(h1 h2) * binWidth with
-  /// binWidth = (max(edges) - min(edges)) / (len(edges) - 1), then sqrt(1 - clip(sum, 0, 1)).
+  /// binWidth = (max(edges) - min(edges)) / (len(edges) - 1), then sqrt(1 - clipProbability(sum, 0, 1)).
   /// `integer`: the values are an integer column (see `sturgesEdges`).
   public static func hellingerNumeric(
     reference: [Double], current: [Double], uniqueValues: [Double], integer: Bool = false
@@ -345,23 +345,13 @@ public enum DriftStatistics {
     let binWidth = (edges[edges.count - 1] - edges[0]) / Double(edges.count - 1)
     var sum = 0.0
     for index in 0..<h1.count { sum += (h1[index] * h2[index]).squareRoot() * binWidth }
-    return (1 - clip(sum)).squareRoot()
+    return (1 - clipProbability(sum)).squareRoot()
   }
 
   /// np.histogram(..., density=True)[0]: counts / bin widths / total count.
   private static func density(_ counts: [Int], edges: [Double]) -> [Double] {
     let total = Double(counts.reduce(0, +))
     return (0..<counts.count).map { Double(counts[$0]) / (edges[$0 + 1] - edges[$0]) / total }
-  }
-
-  /// np.clip(x, 0, 1).
-  private static func clip(_ x: Double) -> Double {
-    x.isNaN ? x : Swift.min(Swift.max(x, 0), 1)
-  }
-
-  private static func numpyPairs(count: Int, _ term: @escaping (Int) -> SIMD2<Double>) -> SIMD2<Double> {
-    var terms = IndexedTerms(term)
-    return numpyPairwiseSum(&terms, count: count)
   }
 
   // MARK: Histograms

@@ -535,8 +535,4 @@ enum KolmogorovDistribution {
     return 0 + k0 + k1 + k2 + k3
   }
 
-  private static func numpyPairs(count: Int, _ term: @escaping (Int) -> SIMD2<Double>) -> SIMD2<Double> {
-    var terms = IndexedTerms(term)
-    return numpyPairwiseSum(&terms, count: count)
-  }
 }

@@ -101,6 +101,12 @@ func numpySum(_ values: [Double]) -> Double {
 }
 
 /// `np.sum` of `count` terms given by `term(index)` (one lane).
+/// Two of NumPy's pairwise sums at once (SIMD lanes summed independently, in NumPy's order).
+func numpyPairs(count: Int, _ term: @escaping (Int) -> SIMD2<Double>) -> SIMD2<Double> {
+  var terms = IndexedTerms(term)
+  return numpyPairwiseSum(&terms, count: count)
+}
+
 func numpySum(count: Int, _ term: @escaping (Int) -> Double) -> Double {
   var terms = IndexedTerms { SIMD2(term($0), 0) }
   return numpyPairwiseSum(&terms, count: count)[0]

@@ -95,14 +95,16 @@ public struct TableReader: Sendable {
         throw failure.error(file: name, linesBefore: lines)
       }
       names = (0..<batch.view().rowStart(1)).map { batch.text($0) }
+      var firstPosition: [String: Int] = [:]
       for (k, column) in names.enumerated() {
         if column.isEmpty {
           throw DataError.malformed(file: name, line: lines + 1, column: nil, reason: "column \(k + 1) of the header has no name")
         }
-        if let first = names[..<k].firstIndex(of: column) {
+        if let first = firstPosition[column] {
           throw DataError.malformed(
             file: name, line: lines + 1, column: nil, reason: "columns \(first + 1) and \(k + 1) of the header are both named '\(column)'")
         }
+        firstPosition[column] = k
       }
       lines += batch.lineCount
       buffer.removeFirst(headerEnd)

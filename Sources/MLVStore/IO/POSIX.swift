@@ -120,6 +120,8 @@ public final class FileHandle: @unchecked Sendable {
       out.removeSubrange(n...)
       return out
     }
+    // Files in /proc report size 0 and must be read to their end; others are read in one go.
+    guard size == 0 else { return out }
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
       let more = try chunk.withUnsafeMutableBytes { (buf) throws -> Int in try read(into: buf, at: out.count) }
