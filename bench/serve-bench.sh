@@ -49,7 +49,7 @@
 #   MLFLOW_SIGNATURE      0 (default): the MLflow model has no signature; 1: it has one, and MLflow
 #                         checks every request against it (about half the requests/s); "0 1": both
 #                         rows. The fastest error-free MLflow row is the "MLflow" reference
-#   MLV_WORKERS           `mlv serve --workers` (default 2)
+#   MLV_WORKERS           `mlv serve --workers` (default 1: mlv's own default on 2 cores)
 #   MLV_SERVE_ARGS        more arguments for `mlv serve` (default none, e.g. "--max-batch 64")
 #   READY_TIMEOUT         seconds to wait for GET /ping to answer 200 (default 120: MLflow starts slowly)
 #   STOP_TIMEOUT          seconds to wait for a server to exit after SIGTERM (default 20)
@@ -250,7 +250,7 @@ if want mlv && [ -z "$MLV_SKIP" ]; then
     MLV_VERSION=$("$MLV" --version 2>/dev/null | head -n 1 || true)
     log "mlv repository $MLV_REPO: git init, mlv init, mlv model add lr/rf"
     mkdir -p "$MLV_REPO/models"
-    # `mlv model add` takes a directory inside the repository: the model dirs are copied in
+    # the model dirs are copied into the repository (mlv model add also reads directories outside it)
     if ! (
         cd "$MLV_REPO" &&
             set -x &&

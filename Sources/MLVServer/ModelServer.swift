@@ -115,9 +115,11 @@ public final class ModelServer: Sendable {
       configuration: .init(address: .hostname(options.host, port: options.port), serverName: "mlv"),
       onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
       logger: logger)
+    defer {
+      pool.drain()
+      log?.close()
+    }
     try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-    pool.drain()
-    log?.close()
   }
 
   // MARK: helpers
@@ -416,4 +418,4 @@ final class RequestCounter: @unchecked Sendable {
 }
 
 /// The version mlv reports (OIP server metadata).
-public let mlvVersion = "0.6.0"
+public let mlvVersion = "0.1.0"

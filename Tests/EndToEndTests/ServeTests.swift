@@ -321,6 +321,18 @@ func writeModel(_ ws: Workspace, weights: [Double], directory: String = "m") thr
     #expect(served.status == MLVStore.ExitStatus.storeIntegrity.rawValue, "\(served.stderr)")
   }
 
+  @Test func gcRefusesWhenAModelManifestIsDamaged() throws {
+    let ws = try modelWorkspace()
+    let registry = try ws.dir.readText("mlv.models.json")
+    let hex = registry.split(separator: "\"").first { $0.hasPrefix("sha256:") }!.dropFirst(7)
+    let object = ws.store.path(of: ObjectID("sha256:" + hex)!)
+    chmod(object, 0o644)
+    try Array("damaged".utf8).withUnsafeBytes { _ = try FileHandle(path: object, flags: O_WRONLY | O_TRUNC).writeAll($0) }
+    try ws.fails(.storeIntegrity, "gc cannot tell what is still referenced", "gc")
+    let weights = try runProcess("/usr/bin/env", ["sha256sum", "m/w.npy"], in: ws.path).stdout.prefix(64)
+    #expect(ws.store.contains(ObjectID("sha256:" + weights)!), "the model's weights must survive")
+  }
+
   @Test func servedRequestsFeedDrift() throws {
     let ws = try Workspace()
     // A recorded run reads data.csv and writes the weights: the model links to it.

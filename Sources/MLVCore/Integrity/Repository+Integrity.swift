@@ -85,7 +85,13 @@ extension Repository {
           for version in model.versions {
             let label = "model '\(name)' version \(version.number) (\(source))"
             roots.records.append((version.id, label))
-            guard let manifest = try? ModelManifest.decode(store.read(version.id), id: version.id) else { continue }
+            let manifest: ModelManifest
+            do { manifest = try ModelManifest.decode(store.read(version.id), id: version.id) } catch {
+              // Its files are unknown: gc must not run as if nothing referenced them.
+              roots.badPointers.append(
+                ("\(source):\(ModelRegistry.name)", "\(label): \((error as? UserFacingError)?.message ?? "\(error)")"))
+              continue
+            }
             for id in [manifest.inputs, manifest.outputs, manifest.env, manifest.run?.record].compactMap({ $0 }) {
               roots.records.append((id, label))
             }

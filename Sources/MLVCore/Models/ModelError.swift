@@ -50,7 +50,7 @@ public enum ModelError: UserFacingError, Equatable {
   public var hint: String? {
     switch self {
     case .noManifest:
-      return "write one with at least 'runtime: python' and 'entry_point: predict.py:predict' (see docs/models.md)"
+      return "write one with at least 'runtime: python' and 'entry_point: predict.py:predict' (see docs/serving.md)"
     case .unknownModel(_, _, let known):
       return known.isEmpty ? "add one with 'mlv model add NAME DIR'" : "known models: \(known.joined(separator: ", "))"
     case .unknownVersion: return "list them with 'mlv model show NAME'"

@@ -9,8 +9,9 @@ public struct ModelRun: Sendable, Equatable {
 }
 
 /// A model artifact as stored: its files, how to run them, the input contract, the
-/// environment, and where it came from. Canonical JSON, content-addressed: the same directory
-/// added twice is the same object, so it is the same version (docs/format.md).
+/// environment, and where it came from. Canonical JSON, content-addressed: the same directory,
+/// run and environment give the same object, and `model add` makes a version only when it
+/// differs from the latest one (docs/format.md).
 public struct ModelManifest: Sendable, Equatable {
   public static let format = "mlv-model"
   public static let version = 1

@@ -67,7 +67,9 @@ public struct ModelRegistry: Sendable, Equatable {
         model.versions.append(ModelVersion(number: n, id: id, created: created))
       }
       for (alias, target) in b["aliases"]?.object ?? [:] {
-        guard case .integer(let n) = target, model.version(String(n)) != nil, isValidModelName(alias), Int(alias) == nil else {
+        guard case .integer(let n) = target, model.version(String(n)) != nil, isValidModelName(alias), Int(alias) == nil,
+          alias != "latest"
+        else {
           throw bad("model '\(modelName)' has a malformed alias '\(printable(alias))'")
         }
         model.aliases[alias] = n

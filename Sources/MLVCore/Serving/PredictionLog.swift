@@ -134,7 +134,7 @@ public final class PredictionLog: @unchecked Sendable {
     let stamp = Timestamp.now().text.filter { $0 != ":" && $0 != "-" && $0 != "." }
     let rotated = directory + "/predictions-\(stamp).jsonl"
     rename(directory + "/" + Self.currentName, rotated)
-    let old = Self.files(in: directory).dropLast().filter { $0 != rotated }
+    let old = Self.files(in: directory).filter { $0 != rotated && !$0.hasSuffix("/" + Self.currentName) }
     if old.count > keep - 1 { for path in old.prefix(old.count - (keep - 1)) { unlink(path) } }
     do { try openCurrent() } catch { writeDiagnostic("warning: cannot reopen the prediction log: \(error)") }
   }
@@ -201,7 +201,7 @@ public final class PredictionLog: @unchecked Sendable {
     var out: [UInt8] = []
     for line in lines.split(separator: 0x0A) where !line.isEmpty {
       guard let entry = try? JSON.parse(Array(line)), case .object(let inputs)? = entry["inputs"],
-        case .integer(let rows64)? = entry["rows"]
+        case .integer(let rows64)? = entry["rows"], rows64 >= 0, rows64 < 1 << 31
       else { continue }
       let rows = Int(rows64)
       let predictions = entry["predictions"]?.array

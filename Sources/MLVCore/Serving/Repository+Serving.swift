@@ -67,8 +67,12 @@ extension Repository {
     guard pip == .exited(0) else { throw ModelError.environmentFailed("pip could not install the requirements") }
     // A venv's scripts name their directory: move the whole tree, then fix nothing — the
     // interpreter resolves its prefix from its own location (pyvenv.cfg sits beside bin/).
-    guard rename(staging, target) == 0 || fileStatus(target + "/bin/python") != nil else {
-      throw ModelError.environmentFailed("cannot move the environment into place: \(errnoDescription(errno))")
+    if rename(staging, target) != 0 {
+      let code = errno
+      // Another server built the same environment first: use it.
+      guard fileStatus(target + "/bin/python") != nil else {
+        throw ModelError.environmentFailed("cannot move the environment into place: \(errnoDescription(code))")
+      }
     }
     return target + "/bin/python"
   }

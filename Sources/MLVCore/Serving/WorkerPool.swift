@@ -231,6 +231,9 @@ public final class WorkerPool: @unchecked Sendable {
     if slot.pid == 0 || !isAlive(slot) {
       // Died while idle (or never came back): replace it before handing it work.
       if slot.pid != 0 { reap(slot, reason: "the worker exited while idle") }
+      // Not busy while it starts: the watchdog must not take a slow import for a hang.
+      locked { slot.busySince = 0 }
+      defer { locked { slot.busySince = monotonicNow() } }
       do { try spawn(slot) } catch {
         for job in jobs { job.continuation.resume(throwing: PredictionFailure.workerCrashed("\(error)")) }
         usleep(200_000)
@@ -274,6 +277,7 @@ public final class WorkerPool: @unchecked Sendable {
         job.continuation.resume(throwing: timedOut ? PredictionFailure.timedOut : PredictionFailure.workerCrashed(reason))
       }
       reap(slot, reason: reason)
+      locked { slot.busySince = 0 }
       do { try spawn(slot) } catch { writeDiagnostic("warning: cannot restart a worker: \(error)") }
     }
   }
@@ -366,7 +370,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
     close(toChild[0])
     close(fromChild[1])
-    slot.pid = pid
+    locked { slot.pid = pid }
     slot.input = toChild[1]
     slot.output = fromChild[0]
     do {
@@ -397,11 +401,15 @@ public final class WorkerPool: @unchecked Sendable {
     if slot.output >= 0 { close(slot.output) }
     slot.input = -1
     slot.output = -1
-    guard slot.pid > 0 else { return "exited" }
-    kill(slot.pid, SIGKILL)
+    // Cleared before the wait, so the watchdog never signals a pid that was reaped (and reused).
+    let pid = locked { () -> pid_t in
+      defer { slot.pid = 0 }
+      return slot.pid
+    }
+    guard pid > 0 else { return "exited" }
+    kill(pid, SIGKILL)
     var status: Int32 = 0
-    while waitpid(slot.pid, &status, 0) < 0 && errno == EINTR {}
-    locked { slot.pid = 0 }
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     if let reason {
       locked { restarts += 1 }
       events.restart(reason)

@@ -64,7 +64,7 @@ struct ModelCommand: ParsableCommand {
         let aliases = m.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(separator: ", ")
         rows.append([name, "v\(m.versions.last?.number ?? 0)", aliases.isEmpty ? "-" : aliases, m.versions.last?.created ?? "-"])
       }
-      print(Output.table(rows), terminator: "")
+      print(Output.table(rows))
     }
   }
 
