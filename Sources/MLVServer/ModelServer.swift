@@ -417,5 +417,5 @@ final class RequestCounter: @unchecked Sendable {
   }
 }
 
-/// The version mlv reports (OIP server metadata).
+/// mlv's version (`mlv --version` and the OIP server metadata).
 public let mlvVersion = "0.1.0"

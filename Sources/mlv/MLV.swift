@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLVCore
+import MLVServer
 import MLVStore
 
 #if canImport(Glibc)
@@ -18,7 +19,7 @@ struct MLV: ParsableCommand {
     abstract: "Version data, models and runs beside Git.",
     discussion:
       "mlv stores large files and directories as content-addressed objects in .mlv/objects and writes small pointer files (NAME.mlv) that you commit with Git.",
-    version: "0.1.0",
+    version: mlvVersion,
     subcommands: [
       Init.self, Add.self, Status.self, Checkout.self, List.self, Show.self, Log.self, Fsck.self, GC.self,
       ConfigCommand.self, Run.self, Repro.self, Env.self, Metrics.self, Params.self, Exp.self, ContractCommand.self,
