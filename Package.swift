@@ -17,6 +17,8 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    // S3-compatible remotes: HTTP/1.1 with TLS, pooled connections (only MLVRemote links it).
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     // C libraries: a modulemap and a one-line shim each; exactly one Swift module imports each.
@@ -28,7 +30,16 @@ let package = Package(
     .target(name: "MLVGit", dependencies: ["CLibGit2", "MLVStore"]),
     // Tabular readers, contracts (and drift next): pure Swift over byte sources, no I/O policy.
     .target(name: "MLVData", dependencies: ["MLVStore", .product(name: "Yams", package: "Yams")]),
-    .target(name: "MLVCore", dependencies: ["MLVStore", "MLVGit", "MLVData", .product(name: "Yams", package: "Yams")]),
+    // Remotes: a directory or an S3-compatible bucket holding a store in the same format.
+    .target(
+      name: "MLVRemote",
+      dependencies: [
+        "MLVStore", "COpenSSL", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]
+    ),
+    .target(
+      name: "MLVCore", dependencies: ["MLVStore", "MLVGit", "MLVData", "MLVRemote", .product(name: "Yams", package: "Yams")]),
     // HTTP only: predict routes, health, metrics over the model runtime in MLVCore.
     .target(
       name: "MLVServer",
@@ -43,7 +54,8 @@ let package = Package(
     .executableTarget(
       name: "mlv",
       dependencies: [
-        "MLVCore", "MLVStore", "MLVGit", "MLVData", "MLVServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "MLVCore", "MLVStore", "MLVGit", "MLVData", "MLVRemote", "MLVServer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(name: "MLVTestSupport", path: "Sources/MLVTestSupport"),
@@ -53,6 +65,7 @@ let package = Package(
     // Fixtures/drift holds SciPy's values (and the script that computes them), read by path.
     .testTarget(name: "MLVDataTests", dependencies: ["MLVData", "MLVStore", "MLVTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "MLVCoreTests", dependencies: ["MLVCore", "MLVTestSupport"]),
+    .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote", "MLVStore", "MLVTestSupport"]),
     // Fixtures/serve_compat.py checks the server with MLflow's and Triton's own client code.
     .testTarget(name: "EndToEndTests", dependencies: ["MLVTestSupport", "MLVStore"], exclude: ["Fixtures"]),
   ],

@@ -23,7 +23,8 @@ struct MLV: ParsableCommand {
     subcommands: [
       Init.self, Add.self, Status.self, Checkout.self, List.self, Show.self, Log.self, Fsck.self, GC.self,
       ConfigCommand.self, Run.self, Repro.self, Env.self, Metrics.self, Params.self, Exp.self, ContractCommand.self,
-      HooksCommand.self, HookCommand.self, Drift.self, ModelCommand.self, Serve.self,
+      HooksCommand.self, HookCommand.self, Drift.self, ModelCommand.self, Serve.self, RemoteCommand.self, Push.self,
+      Fetch.self, Pull.self,
     ]
   )
 

@@ -1,4 +1,5 @@
 import Foundation
+import MLVRemote
 import MLVStore
 
 /// A progress line on stderr for commands that run longer than a second: bytes processed and
@@ -22,6 +23,10 @@ final class ProgressLine: @unchecked Sendable {
         guard let line = box.owner else { return }
         let elapsed = Date().timeIntervalSince(started)
         guard elapsed >= 1 else { continue }
+        if TransferProgress.active.load(ordering: .acquiring) {
+          line.draw("\u{1B}[2K\r" + Self.transferLine(elapsed: elapsed))
+          continue
+        }
         let bytes = Progress.bytes.load(ordering: .relaxed)
         guard bytes > 0 else { continue }
         let rate = Double(bytes) / elapsed
@@ -34,6 +39,18 @@ final class ProgressLine: @unchecked Sendable {
   }
 
   private var box: Box?
+
+  /// Objects and bytes of a push or fetch, what deduplication spared, and the rate.
+  static func transferLine(elapsed: Double) -> String {
+    let done = TransferProgress.objectsDone.load(ordering: .relaxed)
+    let total = TransferProgress.objectsTotal.load(ordering: .relaxed)
+    let bytes = TransferProgress.bytesDone.load(ordering: .relaxed)
+    let totalBytes = TransferProgress.bytesTotal.load(ordering: .relaxed)
+    let saved = TransferProgress.bytesSaved.load(ordering: .relaxed)
+    let percent = totalBytes > 0 ? " \(bytes * 100 / totalBytes)%" : ""
+    return
+      "\(done)/\(total) objects,\(percent) \(Output.size(bytes)) of \(Output.size(totalBytes)), \(Output.size(saved)) saved by dedup, \(Output.size(Int(Double(bytes) / max(elapsed, 0.001))))/s"
+  }
 
   /// Holds the line weakly so the ticker ends when the line is stopped.
   private final class Box: @unchecked Sendable {

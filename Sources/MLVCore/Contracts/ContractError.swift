@@ -15,7 +15,7 @@ public enum ContractError: UserFacingError, Equatable {
   /// Data that breaks its contract.
   case violated(data: String, contract: String, count: Int)
   /// A hook refused the commit or push.
-  case hookRefused(hook: String, reason: String, status: ExitStatus)
+  case hookRefused(hook: String, reason: String, status: ExitStatus, fix: String? = nil)
 
   public var message: String {
     switch self {
@@ -26,7 +26,7 @@ public enum ContractError: UserFacingError, Equatable {
     case .editedHook(let path): return "'\(path)' was changed after mlv installed it"
     case .violated(let data, let contract, let count):
       return "'\(data)' breaks its contract '\(contract)' (\(count) violation\(count == 1 ? "" : "s"))"
-    case .hookRefused(let hook, let reason, _): return "\(hook): \(reason)"
+    case .hookRefused(let hook, let reason, _, _): return "\(hook): \(reason)"
     }
   }
 
@@ -38,7 +38,8 @@ public enum ContractError: UserFacingError, Equatable {
     case .contractMissing: return "restore the file, or attach another with 'mlv contract attach'"
     case .foreignHook: return "move it away, or call 'mlv hook pre-commit' from it yourself"
     case .editedHook: return "remove it by hand if you no longer want it"
-    case .hookRefused(let hook, _, let status):
+    case .hookRefused(let hook, _, let status, let fix):
+      if let fix { return fix }
       if hook == "pre-push" {
         return "the data must be in the store before its pointers leave this machine: 'mlv fsck' lists what is missing"
       }
@@ -57,7 +58,7 @@ public enum ContractError: UserFacingError, Equatable {
     case .directory, .contractMissing: return .invalidInput
     case .foreignHook, .editedHook: return .wouldOverwrite
     case .violated: return .contractViolation
-    case .hookRefused(_, _, let status): return status
+    case .hookRefused(_, _, let status, _): return status
     }
   }
 }

@@ -59,6 +59,8 @@ public struct HookFinding: Sendable {
   public let problem: String?
   /// The exit code this finding calls for.
   public let status: ExitStatus
+  /// The command that fixes it, if one does.
+  public var fix: String? = nil
 }
 
 extension Repository {
@@ -214,18 +216,41 @@ extension Repository {
     }
     visited = []
     var findings: [HookFinding] = []
+    // Pointers whose objects are all here: they must also be on the default remote, if one is set.
+    var stored: [(artifact: TrackedArtifact, commit: GitObjectID, objects: [ObjectID])] = []
     for commit in try git.commits(from: starts, hiding: hiding) {
       for file in try git.files(at: commit, withSuffix: Pointer.suffix, skippingTrees: &visited) where seenBlobs.insert(file.blob).inserted
       {
         guard let pointer = try? Pointer.parse(git.blob(file.blob), name: file.path) else { continue }
-        let missing = missingObjects(pointer)
-        if !missing.isEmpty {
-          let data = TrackedArtifact(pointerPath: file.path, pointer: pointer).dataPath
+        let artifact = TrackedArtifact(pointerPath: file.path, pointer: pointer)
+        var roots = Roots()
+        roots.artifacts = [(artifact, commit.short)]
+        let walk = try walkObjects(roots) { _, _ in }
+        let missing = walk.objects.filter { !store.contains($0) }
+        if !missing.isEmpty || !walk.unreadable.isEmpty {
+          let count = max(missing.count, walk.unreadable.count)
           findings.append(
             HookFinding(
-              data: "\(data) (commit \(commit.short))", report: nil,
-              problem: "\(missing.count) object\(missing.count == 1 ? "" : "s") not in the store", status: .storeIntegrity))
+              data: "\(artifact.dataPath) (commit \(commit.short))", report: nil,
+              problem: "\(count) object\(count == 1 ? "" : "s") not in the store", status: .storeIntegrity))
+        } else {
+          stored.append((artifact, commit, walk.objects))
         }
+      }
+    }
+    if let (remote, missing) = try missingFromDefaultRemote(Array(Set(stored.flatMap(\.objects)))), !missing.isEmpty {
+      let commits = Set(stored.filter { $0.objects.contains(where: missing.contains) }.map(\.commit))
+      let fix =
+        commits.count == 1
+        ? "run 'mlv push --rev \(commits.first!.short)', then push again"
+        : "run 'mlv push --all-commits' (or 'mlv push --rev COMMIT' for each commit listed), then push again"
+      for entry in stored {
+        let count = entry.objects.filter(missing.contains).count
+        guard count > 0 else { continue }
+        findings.append(
+          HookFinding(
+            data: "\(entry.artifact.dataPath) (commit \(entry.commit.short))", report: nil,
+            problem: "\(count) object\(count == 1 ? " is" : "s are") not on remote '\(remote)'", status: .storeIntegrity, fix: fix))
       }
     }
     return findings

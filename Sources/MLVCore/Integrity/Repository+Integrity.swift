@@ -35,6 +35,10 @@ public struct GCReport: Sendable {
   public var temporaryFilesRemoved = 0
   /// Parked copies of replaced files removed (see `checkout`).
   public var parkedFilesRemoved = 0
+  /// Unreferenced objects kept because the default remote lacks them (without `--force`).
+  public var keptNotOnRemote = 0
+  /// The default remote that was consulted.
+  public var remote: String?
 }
 
 /// Where a set of root pointers came from.
@@ -45,9 +49,22 @@ struct Roots {
   var records: [(id: ObjectID, referencedBy: String)] = []
 }
 
+/// Which pointers count as roots.
+enum RootScope {
+  /// The work tree, the index and HEAD.
+  case workspace
+  /// The work tree, the index and every commit reachable from any ref or reflog entry.
+  case allCommits
+  /// These commits only.
+  case commits([GitObjectID])
+}
+
 extension Repository {
   /// Pointers of the work tree, the index and (when `allCommits`) every commit reachable from any ref or reflog entry.
-  func roots(allCommits: Bool) throws -> Roots {
+  func roots(allCommits: Bool) throws -> Roots { try roots(allCommits ? .allCommits : .workspace) }
+
+  /// The pointers, run records and model versions of `scope`.
+  func roots(_ scope: RootScope) throws -> Roots {
     var roots = Roots()
     func parse(_ bytes: [UInt8], path: String, source: String) {
       do {
@@ -58,11 +75,14 @@ extension Repository {
         roots.badPointers.append(("\(source):\(path)", "\(error)"))
       }
     }
-    for pointerPath in try workTreePointerPaths() {
+    var includeWorkspace = true
+    if case .commits = scope { includeWorkspace = false }
+    for pointerPath in try includeWorkspace ? workTreePointerPaths() : [] {
       parse((try? FileHandle(path: absolute(pointerPath), flags: O_RDONLY).readAll()) ?? [], path: pointerPath, source: "work tree")
     }
     var seenBlobs = Set<GitObjectID>()
-    for file in try git.stagedFiles(withSuffix: Pointer.suffix) where seenBlobs.insert(file.blob).inserted {
+    for file in try includeWorkspace ? git.stagedFiles(withSuffix: Pointer.suffix) : []
+    where seenBlobs.insert(file.blob).inserted {
       parse(try git.blob(file.blob), path: file.path, source: "index")
     }
     func parseLock(_ bytes: [UInt8], source: String) {
@@ -106,16 +126,24 @@ extension Repository {
         roots.badPointers.append(("\(source):\(ModelRegistry.name)", "\(error)"))
       }
     }
-    if let bytes = try readIfPresent(absolute(ModelRegistry.name)) { parseRegistry(bytes, source: "work tree") }
-    for file in try git.stagedFiles(withSuffix: ModelRegistry.name)
-    where file.path == ModelRegistry.name && seenBlobs.insert(file.blob).inserted {
-      parseRegistry(try git.blob(file.blob), source: "index")
+    if includeWorkspace {
+      if let bytes = try readIfPresent(absolute(ModelRegistry.name)) { parseRegistry(bytes, source: "work tree") }
+      for file in try git.stagedFiles(withSuffix: ModelRegistry.name)
+      where file.path == ModelRegistry.name && seenBlobs.insert(file.blob).inserted {
+        parseRegistry(try git.blob(file.blob), source: "index")
+      }
+      if let bytes = try readIfPresent(lockFilePath) { parseLock(bytes, source: "work tree") }
+      for file in try git.stagedFiles(withSuffix: LockFile.name)
+      where file.path == LockFile.name && seenBlobs.insert(file.blob).inserted {
+        parseLock(try git.blob(file.blob), source: "index")
+      }
     }
-    if let bytes = try readIfPresent(lockFilePath) { parseLock(bytes, source: "work tree") }
-    for file in try git.stagedFiles(withSuffix: LockFile.name) where file.path == LockFile.name && seenBlobs.insert(file.blob).inserted {
-      parseLock(try git.blob(file.blob), source: "index")
+    let commits: [GitObjectID]
+    switch scope {
+    case .workspace: commits = git.headCommit().map { [$0] } ?? []
+    case .allCommits: commits = try git.reachableCommits()
+    case .commits(let chosen): commits = chosen
     }
-    let commits = allCommits ? try git.reachableCommits() : (git.headCommit().map { [$0] } ?? [])
     var visitedTrees = Set<GitObjectID>()
     for commit in commits {
       if let lock = try git.file(at: commit, path: LockFile.name), seenBlobs.insert(lock).inserted {
@@ -231,11 +259,18 @@ extension Repository {
         }
       }
       var report = GCReport()
+      var unreferenced: [ObjectID] = []
       for id in try store.allObjects() {
-        if reached.contains(id) {
-          report.kept += 1
-          continue
-        }
+        if reached.contains(id) { report.kept += 1 } else { unreferenced.append(id) }
+      }
+      // Never delete the only copy: with a default remote, an object goes only once the remote has it.
+      if !force, let (remote, missing) = try missingFromDefaultRemote(unreferenced) {
+        report.remote = remote
+        report.keptNotOnRemote = missing.count
+        report.kept += missing.count
+        unreferenced.removeAll { missing.contains($0) }
+      }
+      for id in unreferenced {
         report.bytesFreed += store.storedSize(id) ?? 0
         report.removed.append(id)
         if !dryRun { try store.remove(id) }

@@ -1,8 +1,10 @@
 import MLVStore
 
-/// `.mlv/config`: git-style INI (`[section]`, `key = value`), committed with the project.
+/// `.mlv/config`: git-style INI (`[section]`, `[remote "NAME"]`, `key = value`), committed
+/// with the project.
 ///
 /// Only keys mlv knows are accepted, so a typo is an error rather than a silent default.
+/// Remotes are `remote.NAME.KEY` (written as `[remote "NAME"]`); credentials never belong here.
 public struct Config: Sendable, Equatable {
   /// The repository format this mlv writes and reads.
   public static let currentFormat = 1
@@ -12,6 +14,17 @@ public struct Config: Sendable, Equatable {
     "core.compression": CompressionPolicy.auto.rawValue,
     "core.fsync": "false",
   ]
+
+  /// The keys a `[remote "NAME"]` section may hold.
+  public static let remoteKeys: Set<String> = ["url", "endpoint", "region", "path-style", "profile"]
+
+  /// Whether `key` is one mlv knows.
+  static func isKnown(_ key: String) -> Bool {
+    if defaults[key] != nil || key == "core.remote" { return true }
+    let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count >= 3, parts[0] == "remote", let last = parts.last else { return false }
+    return remoteKeys.contains(String(last)) && !parts[1..<(parts.count - 1)].joined(separator: ".").isEmpty
+  }
 
   /// The values set in the file.
   public private(set) var values: [String: String]
@@ -35,11 +48,40 @@ public struct Config: Sendable, Equatable {
       }
     case "core.format":
       throw CoreError.badConfig("'core.format' cannot be set: it is written by 'mlv init'")
+    case "core.remote":
+      guard remoteNames.contains(value) else { throw CoreError.badConfig("no remote named '\(value)': 'mlv remote add' adds one") }
+    case _ where Self.isKnown(key):
+      throw CoreError.badConfig("'\(key)' is set with 'mlv remote add' (remove the remote and add it again to change it)")
     default:
       throw CoreError.badConfig("unknown configuration key '\(key)'")
     }
     values[key] = value
   }
+
+  /// Sets a key without checking its value (the remote commands check remotes as a whole).
+  mutating func setUnchecked(_ key: String, _ value: String?) { values[key] = value }
+
+  /// The names of the configured remotes, sorted.
+  public var remoteNames: [String] {
+    Set(
+      values.keys.compactMap { key -> String? in
+        guard key.hasPrefix("remote."), key.hasSuffix(".url") else { return nil }
+        return String(key.dropFirst("remote.".count).dropLast(".url".count))
+      }
+    ).sorted()
+  }
+
+  /// The value of a key of remote `name`.
+  public func remoteValue(_ name: String, _ key: String) -> String? { values["remote.\(name).\(key)"] }
+
+  /// Removes every key of remote `name`, and the default if it was that one.
+  mutating func removeRemote(_ name: String) {
+    for key in Self.remoteKeys { values["remote.\(name).\(key)"] = nil }
+    if values["core.remote"] == name { values["core.remote"] = nil }
+  }
+
+  /// The default remote's name.
+  public var defaultRemote: String? { values["core.remote"] }
 
   /// The repository format number.
   public var format: Int { Int(value("core.format") ?? "") ?? 0 }
@@ -60,7 +102,17 @@ public struct Config: Sendable, Equatable {
         guard line.hasSuffix("]"), line.count > 2 else {
           throw CoreError.malformedConfig(path, reason: "line \(number + 1): bad section header")
         }
-        section = String(line.dropFirst().dropLast()).trimmingWhitespace()
+        let header = String(line.dropFirst().dropLast()).trimmingWhitespace()
+        // `[remote "origin"]` is section `remote.origin`, as in Git.
+        if let quote = header.firstIndex(of: "\"") {
+          let name = header[header.index(after: quote)...]
+          guard name.hasSuffix("\""), name.count >= 2, !name.dropLast().contains("\"") else {
+            throw CoreError.malformedConfig(path, reason: "line \(number + 1): bad section header")
+          }
+          section = "\(header[..<quote].trimmingWhitespace()).\(name.dropLast())"
+        } else {
+          section = header
+        }
         continue
       }
       guard let section, let eq = line.firstIndex(of: "=") else {
@@ -68,7 +120,7 @@ public struct Config: Sendable, Equatable {
       }
       let key = "\(section).\(line[..<eq].trimmingWhitespace())"
       let value = String(line[line.index(after: eq)...]).trimmingWhitespace()
-      guard defaults[key] != nil else { throw CoreError.malformedConfig(path, reason: "line \(number + 1): unknown key '\(key)'") }
+      guard isKnown(key) else { throw CoreError.malformedConfig(path, reason: "line \(number + 1): unknown key '\(key)'") }
       config.values[key] = value
     }
     guard let format = config.values["core.format"], Int(format) != nil else {
@@ -87,8 +139,11 @@ public struct Config: Sendable, Equatable {
   public func text() -> String {
     var sections: [String: [(String, String)]] = [:]
     for (key, value) in values {
-      let dot = key.firstIndex(of: ".")!
-      sections[String(key[..<dot]), default: []].append((String(key[key.index(after: dot)...]), value))
+      // The key is after the last dot; a remote's section is `remote "NAME"`.
+      let dot = key.hasPrefix("remote.") ? key.lastIndex(of: ".")! : key.firstIndex(of: ".")!
+      var section = String(key[..<dot])
+      if key.hasPrefix("remote.") { section = "remote \"\(section.dropFirst("remote.".count))\"" }
+      sections[section, default: []].append((String(key[key.index(after: dot)...]), value))
     }
     var out = ""
     for name in sections.keys.sorted() {

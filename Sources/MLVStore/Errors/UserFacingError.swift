@@ -24,6 +24,8 @@ public enum ExitStatus: Int32, Sendable {
   case commandFailed = 9
   /// `drift --fail-on-drift` found the data drifted.
   case driftDetected = 10
+  /// A remote could not be reached, or refused a request (credentials, a missing bucket).
+  case remoteFailure = 11
   /// A bug in mlv.
   case internalError = 70
 }

@@ -53,13 +53,38 @@ public struct LocalStore: ObjectStore {
       if compressed.count * 10 <= content.count * 9 { encoding = .zlib }
     }
     let header = encoding.header(contentLength: content.count)
-    let final = path(of: id)
-    func writeBody(_ file: FileHandle) throws {
+    return try place(id) { file in
       if encoding == .zlib {
         try (header + compressed).withUnsafeBytes { try file.writeAll($0) }
       } else {
         try header.withUnsafeBytes { try file.writeAll(header: $0, body: content) }
       }
+    }
+  }
+
+  /// Stores an object file's bytes as they are (a header and payload, as a remote holds them).
+  /// The caller has verified them with `decode`; returns false when the object was present.
+  @discardableResult
+  public func writeStored(_ stored: UnsafeRawBufferPointer, id: ObjectID) throws -> Bool {
+    if contains(id) { return false }
+    return try place(id) { file in try file.writeAll(stored) }
+  }
+
+  /// The object file's bytes as stored (header and payload), not verified: for copying an
+  /// object to a remote, which verifies them with `decode` first.
+  public func readStored(_ id: ObjectID) throws -> [UInt8] {
+    do {
+      return try FileHandle(path: path(of: id), flags: O_RDONLY).readAll()
+    } catch StoreError.io(_, _, ENOENT) {
+      throw StoreError.missing(id)
+    }
+  }
+
+  /// Writes an object file with `writeBody` and gives it its name only once it is complete.
+  private func place(_ id: ObjectID, writeBody body: (FileHandle) throws -> Void) throws -> Bool {
+    let final = path(of: id)
+    func writeBody(_ file: FileHandle) throws {
+      try body(file)
       if durable { try file.sync() }
     }
     // Preferred: an unnamed file in the object's own directory, linked into place when complete.
@@ -102,16 +127,7 @@ public struct LocalStore: ObjectStore {
     return true
   }
 
-  public func read(_ id: ObjectID) throws -> [UInt8] {
-    let file: FileHandle
-    do {
-      file = try FileHandle(path: path(of: id), flags: O_RDONLY)
-    } catch StoreError.io(_, _, ENOENT) {
-      throw StoreError.missing(id)
-    }
-    let stored = try file.readAll()
-    return try Self.decode(stored, id: id)
-  }
+  public func read(_ id: ObjectID) throws -> [UInt8] { try Self.decode(readStored(id), id: id) }
 
   /// Checks and decodes the bytes of an object file.
   public static func decode(_ stored: [UInt8], id: ObjectID) throws -> [UInt8] {

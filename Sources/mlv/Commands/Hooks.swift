@@ -104,6 +104,6 @@ extension RepositoryCommand {
     let status = findings.contains { $0.status == .contractViolation } ? ExitStatus.contractViolation : findings[0].status
     let subject = hook == "pre-push" ? "the push" : "the commit"
     let reason = "\(subject) is refused: \(Output.count(findings.count, noun)) \(findings.count == 1 ? "fails" : "fail") its check"
-    throw ContractError.hookRefused(hook: hook, reason: reason, status: status)
+    throw ContractError.hookRefused(hook: hook, reason: reason, status: status, fix: findings.lazy.compactMap(\.fix).first)
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MLVCore
+import MLVRemote
 import MLVStore
 
 struct Status: RepositoryCommand {
@@ -14,6 +15,72 @@ struct Status: RepositoryCommand {
 
   @Flag(help: "Exit with 1 when anything differs, is missing or is not in the store (for scripts and hooks).")
   var exitCode = false
+
+  @Flag(help: "Compare the store with a remote instead: what each tracked path has to push or fetch.")
+  var remote = false
+
+  @Option(name: .customShort("r"), help: "The remote to compare with (implies --remote; default: the default remote).")
+  var remoteName: String?
+
+  @Option(help: "With --remote: the pointers of this revision instead of the work tree and HEAD.")
+  var rev: String?
+
+  struct RemoteLine: Encodable {
+    let path: String
+    let state: String
+    let objects: Int
+    let notLocal: Int
+    let notOnRemote: Int
+    let bytesToPush: Int
+    let bytesToFetch: Int
+    enum CodingKeys: String, CodingKey {
+      case path, state, objects, notLocal = "not_local", notOnRemote = "not_on_remote", bytesToPush = "bytes_to_push"
+      case bytesToFetch = "bytes_to_fetch"
+    }
+  }
+
+  func validate() throws {
+    if rev != nil && !remote && remoteName == nil { throw ValidationError("--rev applies to 'status --remote' only") }
+  }
+
+  /// `status --remote`: per tracked path, in sync, to push, to fetch, or lost.
+  func remoteStatus(_ repository: Repository) throws {
+    let (spec, entries) = try working {
+      try repository.remoteStatus(remote: remoteName, selection: RemoteSelection(revision: rev, paths: paths, cwd: cwd))
+    }
+    func state(_ e: RemoteStatusEntry) -> String {
+      if e.lost > 0 { return "lost" }
+      if e.notOnRemote > 0 { return e.notLocal > 0 ? "diverged" : "to push" }
+      return e.notLocal > 0 ? "to fetch" : "in sync"
+    }
+    if json {
+      try Output.json(
+        entries.map {
+          RemoteLine(
+            path: $0.path, state: state($0), objects: $0.objects, notLocal: $0.notLocal, notOnRemote: $0.notOnRemote,
+            bytesToPush: $0.bytesToPush, bytesToFetch: $0.bytesToFetch)
+        })
+    } else {
+      var rows: [[String]] = []
+      for e in entries {
+        var note = ""
+        switch state(e) {
+        case "lost": note = "\(e.lost) of \(e.objects) objects are neither here nor on the remote"
+        case "to push": note = "\(e.notOnRemote) of \(e.objects) objects, \(Output.size(e.bytesToPush)) ('mlv push')"
+        case "to fetch": note = "\(e.notLocal) of \(e.objects) objects, \(Output.size(e.bytesToFetch)) ('mlv pull')"
+        case "diverged": note = "\(e.notOnRemote) to push, \(e.notLocal) to fetch"
+        default: note = "\(Output.count(e.objects, "object"))"
+        }
+        rows.append(["\(state(e)):", e.path, note])
+      }
+      print("remote '\(spec.name)' (\(spec.url)):")
+      if rows.isEmpty { print("nothing tracked") } else { print(Output.table(rows)) }
+    }
+    if exitCode && entries.contains(where: { !$0.inSync }) { throw ExitCode(ExitStatus.problemsFound.rawValue) }
+    if let lost = entries.first(where: { $0.lost > 0 }) {
+      throw RemoteError.missingObjects(remote: spec.name, count: lost.lost, first: lost.path)
+    }
+  }
 
   struct Line: Encodable {
     let path: String
@@ -34,6 +101,7 @@ struct Status: RepositoryCommand {
 
   func run() throws {
     let repository = try openRepository()
+    if remote || remoteName != nil { return try remoteStatus(repository) }
     let entries = try working { try repository.status(paths, cwd: cwd) }
     // The pointer's version of data with a contract is checked (once: passes are cached).
     let checks = working { repository.contractReports(entries.map(\.artifact)) }
