@@ -34,7 +34,7 @@ let package = Package(
     .target(
       name: "MLVRemote",
       dependencies: [
-        "MLVStore", "COpenSSL", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        "MLVStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
       ]
     ),

@@ -70,7 +70,7 @@ public struct PackIndex: Sendable, Equatable {
     guard SHA256.hash(Array(bytes[..<body])).bytes == Array(bytes[body...]) else { throw bad("checksum does not match") }
     let count = readLE(bytes, 8)
     let packSize = readLE(bytes, 16)
-    guard count <= UInt64(Int.max / entrySize), headerSize + Int(count) * entrySize == body, packSize <= UInt64(Int.max) else {
+    guard (body - headerSize) % entrySize == 0, count == UInt64((body - headerSize) / entrySize), packSize <= UInt64(Int.max) else {
       throw bad("its length does not match its object count")
     }
     let pack = objectID(bytes[24..<56])

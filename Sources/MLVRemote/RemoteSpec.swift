@@ -109,7 +109,7 @@ public struct RemoteSpec: Sendable, Equatable {
     }
     let hostPart = endpoint.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
     let afterHost = endpoint.drop(while: { $0 != "/" }).dropFirst(2).drop(while: { $0 != "/" })
-    guard !hostPart.isEmpty, afterHost.isEmpty || afterHost == "/" else {
+    guard !hostPart.isEmpty, afterHost.isEmpty || afterHost == "/", !hostPart.contains(where: { "?#@ \\".contains($0) }) else {
       throw RemoteError.badOption("invalid endpoint '\(printable(endpoint))': give only http[s]://HOST[:PORT]")
     }
   }

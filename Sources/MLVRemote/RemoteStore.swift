@@ -551,13 +551,15 @@ public final class RemoteStore: Sendable {
       var bytes: [UInt8] = []
       var entries: [PackIndex.Entry] = []
       for e in live.sorted(by: { $0.id < $1.id }) {
-        let slice = Array(span[(e.offset - rangeStart)..<(e.offset - rangeStart + e.length)])
-        // Never carry a damaged object into a new pack.
-        guard (try? LocalStore.decode(slice, id: e.id)) != nil else {
+        let start = e.offset - rangeStart
+        // Never carry a damaged (or cut short) object into a new pack.
+        guard start + e.length <= span.count,
+          (try? LocalStore.decode(Array(span[start..<(start + e.length)]), id: e.id)) != nil
+        else {
           throw RemoteError.corruptObjects(remote: name, count: 1, first: e.id.description)
         }
-        entries.append(PackIndex.Entry(id: e.id, offset: bytes.count, length: slice.count))
-        bytes += slice
+        entries.append(PackIndex.Entry(id: e.id, offset: bytes.count, length: e.length))
+        bytes += span[start..<(start + e.length)]
       }
       let pack = SHA256.hash(bytes)
       let newIndex = PackIndex(pack: pack, packSize: bytes.count, entries: entries).encoded()

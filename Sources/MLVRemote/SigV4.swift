@@ -1,4 +1,3 @@
-import COpenSSL
 import MLVStore
 
 #if canImport(Glibc)
@@ -29,7 +28,10 @@ public struct SigV4: Sendable {
     method: String, path: String, query: [(String, String)], headers: [(String, String)], payloadHash: String, date: time_t
   ) -> [(String, String)] {
     let (amzDate, day) = Self.timestamps(date)
-    var signed = headers.map { ($0.0.lowercased(), $0.1.trimmingCharacters(" \t")) }
+    // Names lower-case; values trimmed, inner runs of spaces collapsed to one (as AWS specifies).
+    var signed = headers.map {
+      ($0.0.lowercased(), $0.1.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ").trimmingCharacters(" \t"))
+    }
     signed.append(("x-amz-content-sha256", payloadHash))
     signed.append(("x-amz-date", amzDate))
     if let token = credentials.sessionToken { signed.append(("x-amz-security-token", token)) }
@@ -96,26 +98,12 @@ public struct SigV4: Sendable {
   }
 }
 
-/// The digests S3 needs beyond SHA-256, from OpenSSL.
+/// The digests S3 needs beyond SHA-256 (computed by MLVStore, which imports OpenSSL).
 enum Crypto {
-  static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: 32)
-    var length: UInt32 = 32
-    key.withUnsafeBufferPointer { k in
-      data.withUnsafeBufferPointer { d in
-        _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count, &out, &length)
-      }
-    }
-    return out
-  }
+  static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] { Digests.hmacSHA256(key: key, data) }
 
   /// MD5, which S3 reports as the ETag of a part: lets a resumed upload skip parts already sent.
-  static func md5(_ data: UnsafeRawBufferPointer) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: 16)
-    var length: UInt32 = 16
-    _ = EVP_Digest(data.baseAddress, data.count, &out, &length, EVP_md5(), nil)
-    return out
-  }
+  static func md5(_ data: UnsafeRawBufferPointer) -> [UInt8] { Digests.md5(data) }
 
   static func hex(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)

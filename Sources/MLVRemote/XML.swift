@@ -12,15 +12,21 @@ enum XML {
     let close = "</\(tag)>"
     var rest = text[...]
     while let start = firstOf([open, openWithAttributes, empty], in: rest) {
-      if rest[start.range].hasPrefix(empty) {
+      if start.match == empty {
         out.append("")
         rest = rest[start.range.upperBound...]
         continue
       }
       var contentStart = start.range.upperBound
       if start.match == openWithAttributes {
+        // `<Tag a="1">` or `<Tag />`, `<Tag a="1"/>` (empty).
         guard let gt = rest[contentStart...].firstIndex(of: ">") else { break }
         contentStart = rest.index(after: gt)
+        if rest[rest.index(before: gt)] == "/" {
+          out.append("")
+          rest = rest[contentStart...]
+          continue
+        }
       }
       guard let end = rest[contentStart...].firstRange(of: close) else { break }
       out.append(rest[contentStart..<end.lowerBound])

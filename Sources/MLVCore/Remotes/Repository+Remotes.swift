@@ -340,7 +340,7 @@ extension Repository {
   func missingFromDefaultRemote(_ ids: [ObjectID]) throws -> (remote: String, missing: Set<ObjectID>)? {
     guard config.defaultRemote != nil, !ids.isEmpty else { return nil }
     return try withRemote(nil, jobs: nil) { remote, spec in
-      try runBlocking { try await remote.backend.checkAccess(create: false) }
+      // No access check: a remote nothing was pushed to yet (even a directory not yet made) lacks everything.
       let inventory = try runBlocking { try await remote.inventory(wanted: Set(ids)) }
       return (spec.name, Set(ids.filter { !inventory.contains($0) }))
     }

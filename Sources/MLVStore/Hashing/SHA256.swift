@@ -54,3 +54,26 @@ public enum SHA256 {
     }
   }
 }
+
+/// The other digests remotes need, from OpenSSL (kept here: one module imports each C library).
+public enum Digests {
+  /// HMAC-SHA256 of `data` under `key` (AWS Signature Version 4).
+  public static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: 32)
+    var length: UInt32 = 32
+    key.withUnsafeBufferPointer { k in
+      data.withUnsafeBufferPointer { d in
+        _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count, &out, &length)
+      }
+    }
+    return out
+  }
+
+  /// MD5, which S3 reports as the ETag of an uploaded part.
+  public static func md5(_ data: UnsafeRawBufferPointer) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: 16)
+    var length: UInt32 = 16
+    _ = EVP_Digest(data.baseAddress, data.count, &out, &length, EVP_md5(), nil)
+    return out
+  }
+}

@@ -290,6 +290,9 @@ def watch_for_orphaning(stop: threading.Event) -> None:
 
 
 def main() -> int:
+    # A test runner may start us with most signals blocked (its threads block them, and the
+    # mask is inherited): unblock them, or SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     args = parse_args()
     configure_environment(args)
     configure_logging(args.verbose)
