@@ -121,27 +121,14 @@ extension Repository {
     return actions
   }
 
-  /// The objects a pointer needs that the store lacks.
-  func missingObjects(_ pointer: Pointer) -> [ObjectID] {
-    guard store.contains(pointer.id) else { return [pointer.id] }
-    do {
-      switch pointer.kind {
-      case .blob: return []
-      case .chunked: return try readFileManifest(pointer.id).chunks.map(\.id).filter { !store.contains($0) }
-      case .directory:
-        var missing: [ObjectID] = []
-        for e in try readDirectoryManifest(pointer.id).entries {
-          guard store.contains(e.id) else {
-            missing.append(e.id)
-            continue
-          }
-          if e.type == .chunked { missing += try readFileManifest(e.id).chunks.map(\.id).filter { !store.contains($0) } }
-        }
-        return missing
-      }
-    } catch {
-      return [pointer.id]
-    }
+  /// The objects an artifact needs that the store lacks (a manifest that cannot be read
+  /// counts as missing, since what it lists is unknown), and every object it reaches.
+  func missingObjects(_ artifact: TrackedArtifact, source: String) -> (missing: [ObjectID], all: [ObjectID]) {
+    var roots = Roots()
+    roots.artifacts = [(artifact, source)]
+    guard let walk = try? walkObjects(roots, ensure: { _, _ in }) else { return ([artifact.pointer.id], []) }
+    let missing = walk.objects.filter { !store.contains($0) }
+    return (missing.isEmpty ? walk.unreadable.map(\.id) : missing, walk.objects)
   }
 
   /// `pre-commit`: every pointer staged in the index that changed since HEAD (or whose staged
@@ -172,7 +159,7 @@ extension Repository {
         contract = (c, try git.blob(blob))
       }
       guard changed else { continue }
-      let missing = missingObjects(pointer)
+      let missing = missingObjects(artifact, source: "index").missing
       if !missing.isEmpty {
         findings.append(
           HookFinding(
@@ -196,7 +183,7 @@ extension Repository {
   }
 
   /// `pre-push`: every pointer in the commits being pushed must have all its objects in the
-  /// store (the local store until remotes exist). `updates` are Git's stdin lines
+  /// store and, when a default remote is set, on that remote. `updates` are Git's stdin lines
   /// (`<local ref> <local sha> <remote ref> <remote sha>`).
   public func prePushFindings(remote: String, updates: [(localSHA: String, remoteSHA: String)]) throws -> [HookFinding] {
     var starts: [GitObjectID] = []
@@ -223,18 +210,15 @@ extension Repository {
       {
         guard let pointer = try? Pointer.parse(git.blob(file.blob), name: file.path) else { continue }
         let artifact = TrackedArtifact(pointerPath: file.path, pointer: pointer)
-        var roots = Roots()
-        roots.artifacts = [(artifact, commit.short)]
-        let walk = try walkObjects(roots) { _, _ in }
-        let missing = walk.objects.filter { !store.contains($0) }
-        if !missing.isEmpty || !walk.unreadable.isEmpty {
-          let count = max(missing.count, walk.unreadable.count)
+        let (missing, objects) = missingObjects(artifact, source: commit.short)
+        if !missing.isEmpty {
+          let count = missing.count
           findings.append(
             HookFinding(
               data: "\(artifact.dataPath) (commit \(commit.short))", report: nil,
               problem: "\(count) object\(count == 1 ? "" : "s") not in the store", status: .storeIntegrity))
         } else {
-          stored.append((artifact, commit, walk.objects))
+          stored.append((artifact, commit, objects))
         }
       }
     }
