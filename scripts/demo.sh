@@ -237,7 +237,7 @@ set -e
 section "5. remotes: share the store, clone elsewhere, pull"
 step "$MLV" remote add shared "$outside/shared-store"
 git add .mlv/config && git commit -qm "data remote" && echo "committed the remote (no credentials in it)"
-git init -q --bare "$outside/origin.git" && git remote add origin "$outside/origin.git"
+git init -q --bare -b main "$outside/origin.git" && git remote add origin "$outside/origin.git"
 set +e
 pipe "PATH=$(dirname "$mlvq"):\$PATH git push -q origin main"
 status=$?

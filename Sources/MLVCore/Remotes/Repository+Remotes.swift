@@ -156,7 +156,6 @@ extension Repository {
     } else {
       roots = try self.roots(selection.allCommits ? .allCommits : .workspace)
     }
-    for bad in roots.badPointers { writeDiagnostic("warning: skipping \(bad.path): \(bad.reason)") }
     if !selection.paths.isEmpty {
       let chosen = try select(roots.artifacts.map(\.artifact), paths: selection.paths, cwd: selection.cwd)
       let keep = Set(chosen.map(\.pointerPath))
@@ -164,6 +163,26 @@ extension Repository {
       roots.records = []
     }
     return roots
+  }
+
+  /// The roots of `selection` once `fetch` has brought the run records and model manifests
+  /// they name (a model version's files are known only from its manifest), with a warning
+  /// for each pointer that still cannot be read.
+  func roots(for selection: RemoteSelection, fetchingRecords fetch: ([ObjectID]) throws -> Void) throws -> Roots {
+    let first = try roots(for: selection)
+    let absent = first.records.map(\.id).filter { !store.contains($0) }
+    if !absent.isEmpty { try fetch(absent) }
+    let roots = absent.isEmpty ? first : try self.roots(for: selection)
+    for bad in roots.badPointers { writeDiagnostic("warning: skipping \(bad.path): \(bad.reason)") }
+    return roots
+  }
+
+  /// Downloads (verified) into the store those of some ids that it lacks and the remote has.
+  func fetcher(_ remote: RemoteStore, _ inventory: RemoteInventory) -> ([ObjectID]) throws -> Void {
+    { [store] ids in
+      let wanted = ids.filter { !store.contains($0) && inventory.contains($0) }
+      if !wanted.isEmpty { _ = try runBlocking { try await remote.fetch(wanted, into: store, inventory: inventory) } }
+    }
   }
 
   /// Every object `roots` reach. Manifests are read from the local store; before each level
@@ -219,7 +238,7 @@ extension Repository {
   /// Sends the objects of `selection` that the remote lacks.
   public func push(remote name: String?, selection: RemoteSelection, jobs: Int?) throws -> TransferResult {
     let started = monotonicNow()
-    let walk = try walkObjects(roots(for: selection)) { _, _ in }
+    let walk = try walkObjects(roots(for: selection) { _ in }) { _, _ in }
     return try withRemote(name, jobs: jobs) { remote, spec in
       try runBlocking { try await remote.backend.checkAccess(create: true) }
       let inventory = try runBlocking { try await remote.inventory(wanted: Set(walk.objects)) }
@@ -248,10 +267,7 @@ extension Repository {
         total.missing += report.missing
         total.corrupt += report.corrupt
       }
-      // Model versions and run records first: a model version's files are known only from its manifest.
-      let first = try roots(for: selection)
-      try fetchLevel(first.records.map(\.id))
-      let roots = first.records.isEmpty ? first : try self.roots(for: selection)
+      let roots = try roots(for: selection, fetchingRecords: fetchLevel)
       let walk = try walkObjects(roots) { ids, _ in try fetchLevel(ids) }
       return TransferResult(remote: spec, report: total, objectsSelected: walk.objects.count, seconds: secondsSince(started))
     }
@@ -265,16 +281,14 @@ extension Repository {
     try withRemote(name, jobs: nil) { remote, spec in
       try runBlocking { try await remote.backend.checkAccess(create: false) }
       let inventory = try runBlocking { try await remote.inventory(wanted: nil) }
-      let roots = try roots(for: selection)
+      let roots = try roots(for: selection, fetchingRecords: fetcher(remote, inventory))
       var entries: [RemoteStatusEntry] = []
       var seen = Set<String>()
       for (artifact, source) in roots.artifacts where seen.insert(artifact.dataPath).inserted {
         var single = Roots()
         single.artifacts = [(artifact, source)]
-        let walk = try walkObjects(single) { [store] _, manifests in
-          let absent = manifests.filter { !store.contains($0) && inventory.contains($0) }
-          if !absent.isEmpty { _ = try runBlocking { try await remote.fetch(absent, into: store, inventory: inventory) } }
-        }
+        let fetch = fetcher(remote, inventory)
+        let walk = try walkObjects(single) { _, manifests in try fetch(manifests) }
         var notLocal = 0
         var notOnRemote = 0
         var lost = 0
@@ -320,12 +334,11 @@ extension Repository {
   public func collectRemote(remote name: String?, dryRun: Bool, force: Bool) throws -> (RemoteSpec, RemoteGCReport) {
     try withRemote(name, jobs: nil) { remote, spec in
       try runBlocking { try await remote.backend.checkAccess(create: false) }
-      let roots = try self.roots(allCommits: true)
       let inventory = try runBlocking { try await remote.inventory(wanted: nil) }
-      let walk = try walkObjects(roots) { [store] _, manifests in
-        let absent = manifests.filter { !store.contains($0) && inventory.contains($0) }
-        if !absent.isEmpty { _ = try runBlocking { try await remote.fetch(absent, into: store, inventory: inventory) } }
-      }
+      let roots = try roots(
+        for: RemoteSelection(allCommits: true, cwd: root), fetchingRecords: fetcher(remote, inventory))
+      let fetch = fetcher(remote, inventory)
+      let walk = try walkObjects(roots) { _, manifests in try fetch(manifests) }
       if !force {
         if let bad = roots.badPointers.first { throw CoreError.incompleteReachability("pointer \(bad.path): \(bad.reason)") }
         if let u = walk.unreadable.first { throw CoreError.incompleteReachability("object \(u.id): \(u.reason)") }
