@@ -59,6 +59,30 @@ public struct TransferReport: Sendable {
   public var corrupt: [(id: ObjectID, reason: String)] = []
 
   public init() {}
+
+  /// Adds the counts and lists of another transfer (a later level of the same fetch).
+  public mutating func add(_ other: TransferReport) {
+    objects += other.objects
+    bytes += other.bytes
+    present += other.present
+    bytesPresent += other.bytesPresent
+    packs += other.packs
+    resumedParts += other.resumedParts
+    missing += other.missing
+    corrupt += other.corrupt
+  }
+}
+
+/// Why an object file does not verify against its id, or nil when it does.
+func verificationProblem(_ stored: ArraySlice<UInt8>, _ id: ObjectID) -> String? {
+  do {
+    try stored.withUnsafeBytes { try LocalStore.verify($0, id: id) }
+    return nil
+  } catch let error as StoreError {
+    return error.message
+  } catch {
+    return "\(error)"
+  }
 }
 
 /// What `fsck --remote` found.
@@ -240,6 +264,24 @@ public final class RemoteStore: Sendable {
     try? writeFileAtomically("\(indexCache)/\(pack.hex).idx", bytes, durable: false)
   }
 
+  /// Uploads verified object files as one pack, in the order given, then its index (so an
+  /// index on the remote always describes a complete pack); returns the pack's and the index's sizes.
+  func uploadPack(_ files: [(id: ObjectID, stored: ArraySlice<UInt8>)]) async throws -> (pack: Int, index: Int) {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(files.reduce(0) { $0 + $1.stored.count })
+    var entries: [PackIndex.Entry] = []
+    for f in files {
+      entries.append(PackIndex.Entry(id: f.id, offset: bytes.count, length: f.stored.count))
+      bytes += f.stored
+    }
+    let pack = SHA256.hash(bytes)
+    let index = PackIndex(pack: pack, packSize: bytes.count, entries: entries).encoded()
+    try await backend.put(PackIndex.packKey(pack), bytes)
+    try await backend.put(PackIndex.indexKey(pack), index)
+    cacheIndex(index, pack: pack)
+    return (bytes.count, index.count)
+  }
+
   // MARK: Push
 
   enum Upload: Sendable {
@@ -290,8 +332,8 @@ public final class RemoteStore: Sendable {
       switch work {
       case .loose(let id, _):
         let stored = try await blocking { try local.readStored(id) }
-        do { _ = try LocalStore.decode(stored, id: id) } catch let error as StoreError {
-          shared.withLock { $0.corrupt.append((id, error.message)) }
+        if let problem = verificationProblem(stored[...], id) {
+          shared.withLock { $0.corrupt.append((id, problem)) }
           return
         }
         try await self.backend.put(Self.objectKey(id), stored)
@@ -301,35 +343,24 @@ public final class RemoteStore: Sendable {
         }
         TransferProgress.advance(objects: 1, bytes: stored.count)
       case .pack(let members):
-        let (bytes, entries, damaged) = try await blocking { () -> ([UInt8], [PackIndex.Entry], [(ObjectID, String)]) in
-          var bytes: [UInt8] = []
-          var entries: [PackIndex.Entry] = []
+        let (files, damaged) = try await blocking { () -> ([(id: ObjectID, stored: ArraySlice<UInt8>)], [(ObjectID, String)]) in
+          var files: [(id: ObjectID, stored: ArraySlice<UInt8>)] = []
           var damaged: [(ObjectID, String)] = []
           for (id, _) in members {
-            let stored = try local.readStored(id)
-            do { _ = try LocalStore.decode(stored, id: id) } catch let error as StoreError {
-              damaged.append((id, error.message))
-              continue
-            }
-            entries.append(PackIndex.Entry(id: id, offset: bytes.count, length: stored.count))
-            bytes += stored
+            let stored = try local.readStored(id)[...]
+            if let problem = verificationProblem(stored, id) { damaged.append((id, problem)) } else { files.append((id, stored)) }
           }
-          return (bytes, entries, damaged)
+          return (files, damaged)
         }
         if !damaged.isEmpty { shared.withLock { $0.corrupt += damaged.map { (id: $0.0, reason: $0.1) } } }
-        guard !entries.isEmpty else { return }
-        let pack = SHA256.hash(bytes)
-        let index = PackIndex(pack: pack, packSize: bytes.count, entries: entries).encoded()
-        // The pack first, then its index: an index on the remote always describes a complete pack.
-        try await self.backend.put(PackIndex.packKey(pack), bytes)
-        try await self.backend.put(PackIndex.indexKey(pack), index)
-        self.cacheIndex(index, pack: pack)
+        guard !files.isEmpty else { return }
+        let sent = try await self.uploadPack(files)
         shared.withLock {
-          $0.objects += entries.count
-          $0.bytes += bytes.count + index.count
+          $0.objects += files.count
+          $0.bytes += sent.pack + sent.index
           $0.packs += 1
         }
-        TransferProgress.advance(objects: members.count, bytes: bytes.count)
+        TransferProgress.advance(objects: members.count, bytes: sent.pack)
       }
     }
     // Packs (up to 16 MiB each in memory) two or four at a time, loose objects on every slot.
@@ -398,17 +429,16 @@ public final class RemoteStore: Sendable {
     let shared = Mutex(report)
     /// Verifies one object file and stores it.
     let accept: @Sendable (ObjectID, ArraySlice<UInt8>) throws -> Void = { id, stored in
-      let bytes = Array(stored)
-      do { _ = try LocalStore.decode(bytes, id: id) } catch let error as StoreError {
-        shared.withLock { $0.corrupt.append((id, error.message)) }
+      if let problem = verificationProblem(stored, id) {
+        shared.withLock { $0.corrupt.append((id, problem)) }
         return
       }
-      try bytes.withUnsafeBytes { _ = try local.writeStored($0, id: id) }
+      try stored.withUnsafeBytes { _ = try local.writeStored($0, id: id) }
       shared.withLock {
         $0.objects += 1
-        $0.bytes += bytes.count
+        $0.bytes += stored.count
       }
-      TransferProgress.advance(objects: 1, bytes: bytes.count)
+      TransferProgress.advance(objects: 1, bytes: stored.count)
     }
     try await concurrently(work, limit: concurrency) { item in
       switch item {
@@ -481,8 +511,8 @@ public final class RemoteStore: Sendable {
               problems.append((e.id.description, "pack \(index.pack.short) is shorter than its index says"))
               continue
             }
-            do { _ = try LocalStore.decode(Array(bytes[e.offset..<e.offset + e.length]), id: e.id) } catch let error as StoreError {
-              problems.append((e.id.description, error.message))
+            if let problem = verificationProblem(bytes[e.offset..<e.offset + e.length], e.id) {
+              problems.append((e.id.description, problem))
             }
           }
           return problems
@@ -497,12 +527,7 @@ public final class RemoteStore: Sendable {
     }
     try await concurrently(loose, limit: concurrency) { id in
       let stored = try await self.backend.get(Self.objectKey(id), range: nil)
-      var problem: String?
-      if let stored {
-        do { _ = try LocalStore.decode(stored, id: id) } catch let error as StoreError { problem = error.message }
-      } else {
-        problem = "it was listed but could not be read"
-      }
+      let problem = stored.map { verificationProblem($0[...], id) } ?? "it was listed but could not be read"
       shared.withLock {
         $0.objectsChecked += 1
         $0.bytesChecked += stored?.count ?? 0
@@ -529,9 +554,6 @@ public final class RemoteStore: Sendable {
       }
       report.removed.append(id)
       report.bytesFreed += location.storedSize
-    }
-    // Loose copies of unkept objects (an object can be both loose and packed).
-    for (id, location) in inventory.locations where !keep.contains(id) {
       if case .loose = location { looseKeys.append(Self.objectKey(id)) }
     }
     var rewrite: [(PackIndex, [PackIndex.Entry])] = []
@@ -548,24 +570,16 @@ public final class RemoteStore: Sendable {
       let rangeStart = live.map(\.offset).min()!
       let rangeEnd = live.map { $0.offset + $0.length }.max()!
       guard let span = try await backend.get(PackIndex.packKey(index.pack), range: rangeStart..<rangeEnd) else { continue }
-      var bytes: [UInt8] = []
-      var entries: [PackIndex.Entry] = []
+      var files: [(id: ObjectID, stored: ArraySlice<UInt8>)] = []
       for e in live.sorted(by: { $0.id < $1.id }) {
         let start = e.offset - rangeStart
         // Never carry a damaged (or cut short) object into a new pack.
-        guard start + e.length <= span.count,
-          (try? LocalStore.decode(Array(span[start..<(start + e.length)]), id: e.id)) != nil
-        else {
+        guard start + e.length <= span.count, verificationProblem(span[start..<(start + e.length)], e.id) == nil else {
           throw RemoteError.corruptObjects(remote: name, count: 1, first: e.id.description)
         }
-        entries.append(PackIndex.Entry(id: e.id, offset: bytes.count, length: e.length))
-        bytes += span[start..<(start + e.length)]
+        files.append((e.id, span[start..<(start + e.length)]))
       }
-      let pack = SHA256.hash(bytes)
-      let newIndex = PackIndex(pack: pack, packSize: bytes.count, entries: entries).encoded()
-      try await backend.put(PackIndex.packKey(pack), bytes)
-      try await backend.put(PackIndex.indexKey(pack), newIndex)
-      cacheIndex(newIndex, pack: pack)
+      _ = try await uploadPack(files)
       try await backend.delete([PackIndex.indexKey(index.pack)])
       try await backend.delete([PackIndex.packKey(index.pack)])
     }

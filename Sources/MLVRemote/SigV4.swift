@@ -105,14 +105,5 @@ enum Crypto {
   /// MD5, which S3 reports as the ETag of a part: lets a resumed upload skip parts already sent.
   static func md5(_ data: UnsafeRawBufferPointer) -> [UInt8] { Digests.md5(data) }
 
-  static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 15)])
-    }
-    return String(decoding: out, as: UTF8.self)
-  }
+  static func hex(_ bytes: [UInt8]) -> String { hexString(bytes) }
 }

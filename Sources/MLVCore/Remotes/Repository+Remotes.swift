@@ -165,16 +165,27 @@ extension Repository {
     return roots
   }
 
-  /// The roots of `selection` once `fetch` has brought the run records and model manifests
-  /// they name (a model version's files are known only from its manifest), with a warning
-  /// for each pointer that still cannot be read.
-  func roots(for selection: RemoteSelection, fetchingRecords fetch: ([ObjectID]) throws -> Void) throws -> Roots {
-    let first = try roots(for: selection)
-    let absent = first.records.map(\.id).filter { !store.contains($0) }
-    if !absent.isEmpty { try fetch(absent) }
-    let roots = absent.isEmpty ? first : try self.roots(for: selection)
+  /// The roots of `selection`, with a warning for each pointer that cannot be read. With
+  /// `fetch`, the run records and model manifests they name that the store lacks are fetched
+  /// first (a model version's files are known only from its manifest) and the roots read again.
+  func roots(for selection: RemoteSelection, fetchingRecords fetch: (([ObjectID]) throws -> Void)?) throws -> Roots {
+    var roots = try self.roots(for: selection)
+    if let fetch {
+      let absent = roots.records.map(\.id).filter { !store.contains($0) }
+      if !absent.isEmpty {
+        try fetch(absent)
+        roots = try self.roots(for: selection)
+      }
+    }
     for bad in roots.badPointers { writeDiagnostic("warning: skipping \(bad.path): \(bad.reason)") }
     return roots
+  }
+
+  /// Checks that the remote answers (creating a directory remote with `create`), then lists
+  /// what it holds: everything, or at least `wanted`.
+  func checkedInventory(_ remote: RemoteStore, wanted: Set<ObjectID>? = nil, create: Bool = false) throws -> RemoteInventory {
+    try runBlocking { try await remote.backend.checkAccess(create: create) }
+    return try runBlocking { try await remote.inventory(wanted: wanted) }
   }
 
   /// Downloads (verified) into the store those of some ids that it lacks and the remote has.
@@ -238,10 +249,9 @@ extension Repository {
   /// Sends the objects of `selection` that the remote lacks.
   public func push(remote name: String?, selection: RemoteSelection, jobs: Int?) throws -> TransferResult {
     let started = monotonicNow()
-    let walk = try walkObjects(roots(for: selection) { _ in }) { _, _ in }
+    let walk = try walkObjects(roots(for: selection, fetchingRecords: nil)) { _, _ in }
     return try withRemote(name, jobs: jobs) { remote, spec in
-      try runBlocking { try await remote.backend.checkAccess(create: true) }
-      let inventory = try runBlocking { try await remote.inventory(wanted: Set(walk.objects)) }
+      let inventory = try checkedInventory(remote, wanted: Set(walk.objects), create: true)
       var report = try runBlocking { [store] in try await remote.push(walk.objects, from: store, inventory: inventory) }
       let known = Set(report.missing)
       report.missing += walk.unreadable.map(\.id).filter { !known.contains($0) && !store.contains($0) }
@@ -254,18 +264,10 @@ extension Repository {
   public func fetch(remote name: String?, selection: RemoteSelection, jobs: Int?) throws -> TransferResult {
     let started = monotonicNow()
     return try withRemote(name, jobs: jobs) { remote, spec in
-      try runBlocking { try await remote.backend.checkAccess(create: false) }
-      let inventory = try runBlocking { try await remote.inventory(wanted: nil) }
+      let inventory = try checkedInventory(remote)
       var total = TransferReport()
       let fetchLevel: ([ObjectID]) throws -> Void = { [store] ids in
-        let report = try runBlocking { try await remote.fetch(ids, into: store, inventory: inventory) }
-        total.objects += report.objects
-        total.bytes += report.bytes
-        total.present += report.present
-        total.bytesPresent += report.bytesPresent
-        total.packs += report.packs
-        total.missing += report.missing
-        total.corrupt += report.corrupt
+        total.add(try runBlocking { try await remote.fetch(ids, into: store, inventory: inventory) })
       }
       let roots = try roots(for: selection, fetchingRecords: fetchLevel)
       let walk = try walkObjects(roots) { ids, _ in try fetchLevel(ids) }
@@ -279,15 +281,14 @@ extension Repository {
   /// Manifests missing locally are fetched (verified) so that directories can be looked into.
   public func remoteStatus(remote name: String?, selection: RemoteSelection) throws -> (RemoteSpec, [RemoteStatusEntry]) {
     try withRemote(name, jobs: nil) { remote, spec in
-      try runBlocking { try await remote.backend.checkAccess(create: false) }
-      let inventory = try runBlocking { try await remote.inventory(wanted: nil) }
-      let roots = try roots(for: selection, fetchingRecords: fetcher(remote, inventory))
+      let inventory = try checkedInventory(remote)
+      let fetch = fetcher(remote, inventory)
+      let roots = try roots(for: selection, fetchingRecords: fetch)
       var entries: [RemoteStatusEntry] = []
       var seen = Set<String>()
       for (artifact, source) in roots.artifacts where seen.insert(artifact.dataPath).inserted {
         var single = Roots()
         single.artifacts = [(artifact, source)]
-        let fetch = fetcher(remote, inventory)
         let walk = try walkObjects(single) { _, manifests in try fetch(manifests) }
         var notLocal = 0
         var notOnRemote = 0
@@ -321,8 +322,7 @@ extension Repository {
   /// Downloads and verifies every object on the remote.
   public func checkRemote(remote name: String?, jobs: Int?) throws -> (RemoteSpec, RemoteCheckReport, orphanPacks: [String]) {
     try withRemote(name, jobs: jobs) { remote, spec in
-      try runBlocking { try await remote.backend.checkAccess(create: false) }
-      let inventory = try runBlocking { try await remote.inventory(wanted: nil) }
+      let inventory = try checkedInventory(remote)
       let report = try runBlocking { try await remote.check(inventory: inventory) }
       return (spec, report, inventory.orphanPacks)
     }
@@ -333,11 +333,9 @@ extension Repository {
   /// `force`) when it cannot see everything that might reference an object.
   public func collectRemote(remote name: String?, dryRun: Bool, force: Bool) throws -> (RemoteSpec, RemoteGCReport) {
     try withRemote(name, jobs: nil) { remote, spec in
-      try runBlocking { try await remote.backend.checkAccess(create: false) }
-      let inventory = try runBlocking { try await remote.inventory(wanted: nil) }
-      let roots = try roots(
-        for: RemoteSelection(allCommits: true, cwd: root), fetchingRecords: fetcher(remote, inventory))
+      let inventory = try checkedInventory(remote)
       let fetch = fetcher(remote, inventory)
+      let roots = try roots(for: RemoteSelection(allCommits: true, cwd: root), fetchingRecords: fetch)
       let walk = try walkObjects(roots) { _, manifests in try fetch(manifests) }
       if !force {
         if let bad = roots.badPointers.first { throw CoreError.incompleteReachability("pointer \(bad.path): \(bad.reason)") }

@@ -51,16 +51,7 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
   }
 
   /// 64 lower-case hex digits.
-  public var hex: String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    for b in bytes {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 15)])
-    }
-    return String(decoding: out, as: UTF8.self)
-  }
+  public var hex: String { hexString(bytes) }
 
   /// `sha256:<hex>`.
   public var description: String { Self.prefix + hex }
@@ -71,4 +62,16 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
   public static func < (a: ObjectID, b: ObjectID) -> Bool {
     (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3)
   }
+}
+
+/// Bytes as lower-case hexadecimal.
+public func hexString(_ bytes: some Collection<UInt8>) -> String {
+  let digits = Array("0123456789abcdef".utf8)
+  var out = [UInt8]()
+  out.reserveCapacity(bytes.count * 2)
+  for b in bytes {
+    out.append(digits[Int(b >> 4)])
+    out.append(digits[Int(b & 15)])
+  }
+  return String(decoding: out, as: UTF8.self)
 }

@@ -131,28 +131,36 @@ public struct LocalStore: ObjectStore {
 
   /// Checks and decodes the bytes of an object file.
   public static func decode(_ stored: [UInt8], id: ObjectID) throws -> [UInt8] {
-    let parsed = stored.withUnsafeBytes { ObjectEncoding.parseHeader($0) }
-    guard let (encoding, length) = parsed else { throw StoreError.corrupt(id, reason: "bad header") }
-    let content: [UInt8]
+    try stored.withUnsafeBytes { try check($0, id: id, returningContent: true)! }
+  }
+
+  /// Checks the bytes of an object file without keeping its content (a raw object is hashed
+  /// where it lies): for objects that are copied as they are stored, to or from a remote.
+  public static func verify(_ stored: UnsafeRawBufferPointer, id: ObjectID) throws {
+    _ = try check(stored, id: id, returningContent: false)
+  }
+
+  private static func check(_ stored: UnsafeRawBufferPointer, id: ObjectID, returningContent: Bool) throws -> [UInt8]? {
+    guard let (encoding, length) = ObjectEncoding.parseHeader(stored) else { throw StoreError.corrupt(id, reason: "bad header") }
+    let payload = UnsafeRawBufferPointer(rebasing: stored[ObjectEncoding.headerSize...])
     switch encoding {
     case .raw:
-      guard stored.count - ObjectEncoding.headerSize == length else {
-        throw StoreError.corrupt(id, reason: "expected \(length) bytes, found \(stored.count - ObjectEncoding.headerSize)")
+      guard payload.count == length else {
+        throw StoreError.corrupt(id, reason: "expected \(length) bytes, found \(payload.count)")
       }
-      content = Array(stored[ObjectEncoding.headerSize...])
+      guard SHA256.hash(payload) == id else { throw StoreError.corrupt(id, reason: "content does not match its hash") }
+      Progress.advance(length)
+      return returningContent ? Array(payload) : nil
     case .zlib:
       // zlib cannot expand more than 1032:1; a length beyond that is a damaged header.
-      let payload = stored.count - ObjectEncoding.headerSize
-      guard length <= payload * 1032 + 64, length <= Int(UInt32.max) else { throw StoreError.corrupt(id, reason: "bad header") }
-      let inflated = stored.withUnsafeBytes { buf in
-        Zlib.decompress(UnsafeRawBufferPointer(rebasing: buf[ObjectEncoding.headerSize...]), expectedCount: length)
+      guard length <= payload.count * 1032 + 64, length <= Int(UInt32.max) else { throw StoreError.corrupt(id, reason: "bad header") }
+      guard let content = Zlib.decompress(payload, expectedCount: length) else {
+        throw StoreError.corrupt(id, reason: "damaged zlib stream")
       }
-      guard let inflated else { throw StoreError.corrupt(id, reason: "damaged zlib stream") }
-      content = inflated
+      guard SHA256.hash(content) == id else { throw StoreError.corrupt(id, reason: "content does not match its hash") }
+      Progress.advance(length)
+      return content
     }
-    guard SHA256.hash(content) == id else { throw StoreError.corrupt(id, reason: "content does not match its hash") }
-    Progress.advance(content.count)
-    return content
   }
 
   public func allObjects() throws -> [ObjectID] {
